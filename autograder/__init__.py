@@ -1,0 +1,1 @@
+"""Instructor tooling for the course: release labs, grade submissions, report grades."""

@@ -1,0 +1,122 @@
+"""The ``autograder`` command line: check, release, grade, report and demo.
+
+Exit codes: 0 success; 1 the work ran but found a problem (a leak, notebooks out of sync, a
+demo grade that differs from what the student deserves); 2 bad input (unknown lab, missing
+folder, bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tabulate import tabulate
+
+from autograder.course import Course, CourseError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _print_table(table) -> None:
+    print(tabulate(table, headers="keys", tablefmt="github", showindex=False, floatfmt="g"))
+
+
+def cmd_check(course: Course, args: argparse.Namespace) -> int:
+    from autograder.notebooks import check_notebooks
+
+    problems = check_notebooks(course.root)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "all notebooks in sync, clean, badged")
+    return EXIT_PROBLEM if problems else EXIT_OK
+
+
+def cmd_release(course: Course, args: argparse.Namespace) -> int:
+    from autograder.release import release
+
+    for path in release(course, args.lab):
+        print(f"released {path.relative_to(course.root)}")
+    print("leak check: clean")
+    return EXIT_OK
+
+
+def cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    from autograder.grade import grade
+
+    reasons = grade(course, args.lab, Path(args.submissions).resolve(),
+                    cell_timeout=args.cell_timeout)
+    for student, reason in sorted(reasons.items()):
+        print(f"  {student}: {reason}")
+    print(f"graded; gradebook at {course.gradebook}; run `autograder report {args.lab}`")
+    return EXIT_OK
+
+
+def cmd_report(course: Course, args: argparse.Namespace) -> int:
+    from autograder.report import grades_table, write_csv
+
+    table = grades_table(course, args.lab)
+    _print_table(table)
+    print(f"\nwrote {write_csv(table, course, args.lab)}")
+    return EXIT_OK
+
+
+def cmd_demo(course: Course, args: argparse.Namespace) -> int:
+    from autograder.demo import run_demo
+
+    table = run_demo(course, cell_timeout=args.cell_timeout)
+    _print_table(table)
+    wrong = table[table["score"] != table["deserves"]]
+    if len(wrong):
+        print(f"\n{len(wrong)} student(s) did not get the grade they deserve")
+        return EXIT_PROBLEM
+    print("\nevery simulated student got the grade they deserve")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--work", help="working folder for submissions, gradebook and reports "
+                        "(default: grading/ in the course, or $NN_COURSE_WORK)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="check that notebook pairs are in sync, output-free and badged")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("release", help="generate the student version of a lab into labs/, "
+                       "then check it for leaks")
+    p.add_argument("lab")
+    p.set_defaults(func=cmd_release)
+    p = sub.add_parser("grade", help="autograde a folder of submissions")
+    p.add_argument("lab")
+    p.add_argument("submissions", help="folder with one sub-folder or notebook per student")
+    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
+    p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("report", help="grades as a CSV file and a table")
+    p.add_argument("lab")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("demo", help="release lab 1, grade a simulated class, print the table")
+    p.add_argument("--cell-timeout", type=int, default=10, help="seconds per cell (default 10)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "cell_timeout", 0) is None:
+        from autograder.nbconfig import CELL_TIMEOUT
+
+        args.cell_timeout = CELL_TIMEOUT
+    try:
+        course = Course.locate(args.work if args.command != "demo" or args.work
+                               else None)
+        if args.command == "demo" and not args.work:
+            course = Course(course.root, course.work / "demo")
+        return args.func(course, args)
+    except (CourseError, FileNotFoundError) as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

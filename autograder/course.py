@@ -1,0 +1,79 @@
+"""Where things live in the course repository, and the names of its labs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: GitHub ``owner/name`` of the repository; the Colab badges point into it.
+REPOSITORY = "nn-course/keras-nn-course"
+BRANCH = "main"
+
+ENV_ROOT = "NN_COURSE_ROOT"
+ENV_WORK = "NN_COURSE_WORK"
+
+
+class CourseError(Exception):
+    """A problem the instructor must fix (unknown lab, missing folder); the CLI exits non-zero."""
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The course root: ``$NN_COURSE_ROOT``, or the first parent holding ``nbgrader_config.py``."""
+    if os.environ.get(ENV_ROOT):
+        return Path(os.environ[ENV_ROOT]).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "solutions").is_dir():
+            return folder
+    package_root = Path(__file__).resolve().parents[1]
+    if (package_root / "nbgrader_config.py").is_file():
+        return package_root
+    raise CourseError("cannot find the course root (a folder with nbgrader_config.py); "
+                      f"run from inside the repository or set {ENV_ROOT}")
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course's folders: sources, releases, and the instructor's working folder."""
+
+    root: Path
+    work: Path
+
+    @classmethod
+    def locate(cls, work: str | Path | None = None) -> Course:
+        """The course around the current directory, with its working folder (default ``grading/``)."""
+        root = find_root()
+        work_dir = Path(work or os.environ.get(ENV_WORK) or root / "grading").resolve()
+        return cls(root=root, work=work_dir)
+
+    @property
+    def solutions(self) -> Path:
+        return self.root / "solutions"
+
+    @property
+    def labs(self) -> Path:
+        return self.root / "labs"
+
+    @property
+    def gradebook(self) -> Path:
+        return self.work / "gradebook.db"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.gradebook}"
+
+    def lab_names(self) -> list[str]:
+        """Every lab that has a source folder in ``solutions/``."""
+        return sorted(p.name for p in self.solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+    def require_lab(self, lab: str) -> str:
+        """Return ``lab`` if it exists, else raise a :class:`CourseError` naming the known labs."""
+        if lab not in self.lab_names():
+            known = ", ".join(self.lab_names()) or "none"
+            raise CourseError(f"no lab called {lab!r} in {self.solutions}; known labs: {known}")
+        return lab
+
+    def source_notebooks(self, lab: str) -> list[Path]:
+        """The instructor notebooks of ``lab``."""
+        return sorted((self.solutions / lab).glob("*.ipynb"))

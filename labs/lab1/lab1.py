@@ -1,0 +1,269 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab 1 — The perceptron and Adaline
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab1/lab1.ipynb)
+#
+# You will implement the two oldest learning machines, Rosenblatt's **perceptron** and
+# Widrow and Hoff's **Adaline**, and train them on the iris flowers.
+#
+# **Learning goals**
+# 1. Write the perceptron learning rule and watch it converge on linearly separable data.
+# 2. Write Adaline's batch gradient descent on the mean squared error, and see why the
+#    learning rate and feature scaling matter.
+# 3. Write the stochastic version, reshuffling the data every epoch, with `partial_fit`
+#    for online learning.
+#
+# **Points:** 20, all autograded (Perceptron 7, AdalineGD 6, AdalineSGD 7).
+#
+# **Hand in:** this notebook, `lab1.ipynb`, with every `YOUR CODE HERE` replaced. Do not rename
+# it and do not delete or copy cells: the grader finds your answers by the cells' ids.
+# Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
+#
+# **Conventions used throughout** (the tests rely on them):
+# - labels are 0 or 1; `predict` returns an integer array of 0s and 1s;
+# - weights live in `w_` (shape `(n_features,)`) and the bias in `b_` (a float);
+# - `self.rng_ = np.random.default_rng(random_state)` is created in `fit`, and the weights are
+#   drawn with `self.rng_.normal(0.0, 0.01, size=n_features)`; the bias starts at `0.0`.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from coursedata.toy import load_iris
+from nnkit import seed_everything
+from nnkit.plots import plot_curves, plot_decision_regions
+
+seed_everything(0)
+
+# %% [markdown]
+# The data: setosa (label 0) against versicolor (label 1), described by sepal length and
+# petal length. These two classes are linearly separable.
+
+# %%
+X, y = load_iris(classes=[0, 1], features=[0, 2])
+print(X.shape, y.shape, np.bincount(y))
+
+# %% [markdown]
+# ## 1. The perceptron (7 points)
+#
+# The perceptron computes the net input $z = \mathbf{w}^\top \mathbf{x} + b$ and predicts
+# $\hat y = 1$ if $z \ge 0$, else $0$. For each training example, in order, it updates
+#
+# $$\Delta \mathbf{w} = \eta\,(y - \hat y)\,\mathbf{x}, \qquad \Delta b = \eta\,(y - \hat y).$$
+#
+# `errors_[k]` counts the examples of epoch `k` whose update was non-zero.
+# Implement `net_input`, `predict` and `fit`.
+
+# %% nbgrader={"cell_type": "code", "checksum": "6a95f48db6d43ec7d9423b451a68d606", "grade": false, "grade_id": "perceptron", "locked": false, "schema_version": 3, "solution": true}
+class Perceptron:
+    """Rosenblatt's perceptron for labels 0/1."""
+
+    def __init__(self, eta=0.1, n_iter=10, random_state=1):
+        self.eta = eta
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def net_input(self, X):
+        """z = X w + b, one value per row of X."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def predict(self, X):
+        """Class labels (0 or 1) as an integer array."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def fit(self, X, y):
+        """Learn w_ and b_ with the perceptron rule; record errors_ per epoch; return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %% [markdown]
+# Visible tests. They check the shapes and a hand-worked example; hidden tests check more.
+
+# %% nbgrader={"cell_type": "code", "checksum": "3b240c0c3dcf8cc76435383bc39afb3f", "grade": true, "grade_id": "test_perceptron_predict", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+p = Perceptron()
+p.w_, p.b_ = np.array([1.0, -2.0]), 0.5
+z = p.net_input(np.array([[1.0, 1.0], [3.0, 0.0]]))
+assert np.allclose(z, [-0.5, 3.5]), f"net_input: expected [-0.5, 3.5], got {z}"
+pred = p.predict(np.array([[1.0, 1.0], [3.0, 0.0], [0.0, 0.25]]))
+assert np.issubdtype(np.asarray(pred).dtype, np.integer), f"predict must return integers, got {np.asarray(pred).dtype}"
+assert list(pred) == [0, 1, 1], f"predict: expected [0, 1, 1] (z >= 0 gives 1), got {list(pred)}"
+
+# %% nbgrader={"cell_type": "code", "checksum": "cda1f55e439690139e1411bd74605e32", "grade": true, "grade_id": "test_perceptron_fit", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+p = Perceptron(eta=0.1, n_iter=10, random_state=1).fit(X, y)
+assert p.w_.shape == (2,), f"w_ should have shape (2,), got {np.shape(p.w_)}"
+assert len(p.errors_) == 10, f"errors_ needs one entry per epoch: expected 10, got {len(p.errors_)}"
+assert p.errors_[-1] == 0, f"the two classes are separable: the last epoch should have no errors, got {p.errors_}"
+assert np.mean(p.predict(X) == y) == 1.0, "the trained perceptron should classify every training flower"
+
+# %% nbgrader={"cell_type": "code", "checksum": "82fa5f7ab3c1268deb605c0e00691ab8", "grade": true, "grade_id": "test_perceptron_xor", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+
+# %% [markdown]
+# The decision regions of your perceptron, and its errors per epoch:
+
+# %%
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.5))
+plot_decision_regions(X, y, p.predict, ax=ax0, labels=["setosa", "versicolor"])
+ax0.set_xlabel("sepal length [cm]")
+ax0.set_ylabel("petal length [cm]")
+plot_curves({"perceptron": p.errors_}, ylabel="updates", ax=ax1)
+plt.show()
+
+# %% [markdown]
+# ## 2. Adaline with batch gradient descent (6 points)
+#
+# Adaline's activation is the identity, $\phi(z) = z$, and it minimises the mean squared error
+#
+# $$L(\mathbf{w}, b) = \frac{1}{n} \sum_{i=1}^{n} \big(y^{(i)} - \phi(z^{(i)})\big)^2 .$$
+#
+# One epoch is one step along the whole-batch gradient:
+# $\Delta \mathbf{w} = \eta \,\frac{2}{n} X^\top (\mathbf{y} - \phi(\mathbf{z}))$ and
+# $\Delta b = \eta \,\frac{2}{n} \sum_i (y^{(i)} - \phi(z^{(i)}))$.
+# `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`.
+# `predict` thresholds the activation at 0.5.
+
+# %% nbgrader={"cell_type": "code", "checksum": "7917add844456870571fa73b1026435e", "grade": false, "grade_id": "adaline_gd", "locked": false, "schema_version": 3, "solution": true}
+class AdalineGD:
+    """Adaptive linear neuron trained by full-batch gradient descent."""
+
+    def __init__(self, eta=0.01, n_iter=50, random_state=1):
+        self.eta = eta
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def net_input(self, X):
+        return np.asarray(X, dtype=float) @ self.w_ + self.b_
+
+    def activation(self, z):
+        return z
+
+    def predict(self, X):
+        return np.where(self.activation(self.net_input(X)) >= 0.5, 1, 0)
+
+    def fit(self, X, y):
+        """Gradient descent on the mean squared error; record losses_ per epoch; return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "4b4818d69e94c977d69326c7aedcdd2a", "grade": true, "grade_id": "test_adaline_gd", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+X_std = (X - X.mean(axis=0)) / X.std(axis=0)
+ada = AdalineGD(eta=0.1, n_iter=30, random_state=1).fit(X_std, y)
+assert len(ada.losses_) == 30, f"losses_ needs one entry per epoch: expected 30, got {len(ada.losses_)}"
+assert ada.losses_[-1] < ada.losses_[0], f"the loss should fall with eta=0.1: first {ada.losses_[0]:.3f}, last {ada.losses_[-1]:.3f}"
+assert np.mean(ada.predict(X_std) == y) == 1.0, "Adaline should separate setosa from versicolor"
+
+# %% [markdown]
+# Too large a learning rate makes gradient descent diverge; too small a rate crawls.
+# The test below checks that your implementation shows both on the *unscaled* data.
+
+# %% nbgrader={"cell_type": "code", "checksum": "d5e1cb758cf99ea1581266e6e81c776a", "grade": true, "grade_id": "test_adaline_learning_rate", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+big = AdalineGD(eta=0.1, n_iter=10).fit(X, y)
+small = AdalineGD(eta=0.0001, n_iter=10).fit(X, y)
+assert big.losses_[-1] > big.losses_[0], "with eta=0.1 on unscaled data the loss should grow"
+assert small.losses_[-1] < small.losses_[0], "with eta=0.0001 the loss should fall, slowly"
+
+# %%
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.5))
+plot_curves({"eta=0.1": big.losses_, "eta=0.0001": small.losses_}, ylabel="mean squared error",
+            ax=ax0, logy=True)
+ax0.set_title("unscaled features")
+plot_decision_regions(X_std, y, ada.predict, ax=ax1, labels=["setosa", "versicolor"])
+ax1.set_title("Adaline, standardised features")
+plt.show()
+
+# %% [markdown]
+# ## 3. Adaline with stochastic gradient descent (7 points)
+#
+# Stochastic gradient descent updates after every example, with the gradient of that
+# example's squared error: $\Delta \mathbf{w} = 2\eta\,(y - \phi(z))\,\mathbf{x}$,
+# $\Delta b = 2\eta\,(y - \phi(z))$. Cycling through the data in a fixed order makes the
+# updates correlated, so **reshuffle every epoch** with `self.rng_.permutation(n)`.
+# `losses_[k]` is the mean, over epoch `k`, of each example's squared error *before* its update.
+#
+# `partial_fit(X, y)` keeps learning from new data without re-initialising: it draws the
+# weights only if they do not exist yet (creating `rng_` then), and makes one pass over the
+# data given, in the order given (no shuffle, no new entry in `losses_`).
+
+# %% nbgrader={"cell_type": "code", "checksum": "b513183c4d83bf81db3cea26783bccfc", "grade": false, "grade_id": "adaline_sgd", "locked": false, "schema_version": 3, "solution": true}
+class AdalineSGD:
+    """Adaline trained by stochastic gradient descent, reshuffled every epoch."""
+
+    def __init__(self, eta=0.01, n_iter=10, random_state=1):
+        self.eta = eta
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def net_input(self, X):
+        return np.asarray(X, dtype=float) @ self.w_ + self.b_
+
+    def predict(self, X):
+        return np.where(self.net_input(X) >= 0.5, 1, 0)
+
+    def _initialize(self, n_features):
+        self.rng_ = np.random.default_rng(self.random_state)
+        self.w_ = self.rng_.normal(0.0, 0.01, size=n_features)
+        self.b_ = 0.0
+
+    def _update(self, xi, target):
+        """One SGD step on one example; return its squared error before the step."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def fit(self, X, y):
+        """n_iter epochs of SGD, reshuffling every epoch; record losses_; return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def partial_fit(self, X, y):
+        """One pass over (X, y) in the order given, without re-initialising; return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "9e49a917d83350e2ef0c85a2911bfec7", "grade": true, "grade_id": "test_adaline_sgd_fit", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+sgd = AdalineSGD(eta=0.01, n_iter=15, random_state=1).fit(X_std, y)
+assert len(sgd.losses_) == 15, f"losses_ needs one entry per epoch: expected 15, got {len(sgd.losses_)}"
+assert sgd.losses_[-1] < sgd.losses_[0], "the average loss should fall over the epochs"
+assert np.mean(sgd.predict(X_std) == y) == 1.0, "AdalineSGD should separate setosa from versicolor"
+
+# %% nbgrader={"cell_type": "code", "checksum": "bde6e6325fb1d725732804c6453d1166", "grade": true, "grade_id": "test_adaline_sgd_shuffle", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+
+# %% nbgrader={"cell_type": "code", "checksum": "ccd98fc267dde8cd18ba3f177d92dfe1", "grade": true, "grade_id": "test_adaline_sgd_partial_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+online = AdalineSGD(eta=0.01, random_state=1)
+online.partial_fit(X_std[0], y[0])
+assert online.w_.shape == (2,), f"partial_fit on one example should create w_ of shape (2,), got {np.shape(online.w_)}"
+w_before = online.w_.copy()
+online.partial_fit(X_std[:5], y[:5])
+assert not np.allclose(online.w_, w_before), "partial_fit must keep learning from the new data"
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 3.5))
+plot_curves({"AdalineGD": ada.losses_[:15], "AdalineSGD": sgd.losses_}, ylabel="mean squared error", ax=ax)
+plt.show()
+
+# %% [markdown]
+# ## Reflect (not graded)
+# - Why does the perceptron stop changing once every example is classified correctly, while
+#   Adaline keeps moving its weights?
+# - Why does standardising the features allow a much larger learning rate?
