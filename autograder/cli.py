@@ -74,6 +74,31 @@ def cmd_demo(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(course: Course, args: argparse.Namespace) -> int:
+    from autograder.verify import verify
+
+    outcomes = verify(course, args.lab)
+    rows = [{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
+             "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"} for o in outcomes]
+    print(tabulate(rows, headers="keys", tablefmt="github"))
+    bad = [o for o in outcomes if not o.ok]
+    print(f"\n{len(bad)} of {len(outcomes)} outcome(s) wrong" if bad else "\nthe lab grades right")
+    return EXIT_PROBLEM if bad else EXIT_OK
+
+
+def cmd_validate(course: Course, args: argparse.Namespace) -> int:
+    from autograder.validate import validate
+
+    notebook = Path(args.notebook)
+    if not notebook.is_file():
+        raise FileNotFoundError(f"no notebook at {notebook}")
+    problems = validate(notebook, course.root, cell_timeout=args.cell_timeout)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "all visible tests pass")
+    return EXIT_PROBLEM if problems else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="grades as a CSV file and a table")
     p.add_argument("lab")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("verify", help="prove a lab grades right: solution full marks, release "
+                       "zero, each catalogued mistake loses its points")
+    p.add_argument("lab")
+    p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fails")
+    p.add_argument("notebook")
+    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
+    p.set_defaults(func=cmd_validate)
     p = sub.add_parser("demo", help="release lab 1, grade a simulated class, print the table")
     p.add_argument("--cell-timeout", type=int, default=10, help="seconds per cell (default 10)")
     p.set_defaults(func=cmd_demo)

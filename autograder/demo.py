@@ -49,10 +49,11 @@ CLASS = (
 )
 
 
-def build_class(course: Course, folder: Path) -> None:
-    """Write the simulated hand-ins of :data:`CLASS` into ``folder``."""
+def build_class(course: Course, folder: Path, release_dir: Path) -> None:
+    """Write the simulated hand-ins of :data:`CLASS` into ``folder``, from the release in
+    ``release_dir``."""
     source = course.source_notebooks(LAB)[0]
-    released = course.labs / LAB / source.name
+    released = release_dir / LAB / source.name
     no_reshuffle = next(m for m in load_mistakes(course.solutions / LAB)
                         if m.name == "AdalineSGD never reshuffles")
     notebooks = {
@@ -74,10 +75,12 @@ def build_class(course: Course, folder: Path) -> None:
 
 
 def run_demo(course: Course, cell_timeout: int = 10, progress: bool = True):
-    """Release lab 1, grade the simulated class, and return the grade table with expectations."""
-    release(course, LAB)
+    """Release lab 1 (into the working folder, leaving ``labs/`` alone), grade the simulated
+    class, and return the grade table with what each student deserves."""
+    release_dir = course.work / "released"
+    release(course, LAB, release_dir)
     folder = course.work / "demo_submissions"
-    build_class(course, folder)
+    build_class(course, folder, release_dir)
     grade(course, LAB, folder, cell_timeout=cell_timeout, progress=progress)
     table = grades_table(course, LAB)
     expected = {s.student: s.deserves for s in CLASS}

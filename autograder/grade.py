@@ -96,6 +96,9 @@ def _grade_one(course: Course, api, lab: str, sub: Submission, expected: str) ->
     result = api.autograde(lab, sub.student, force=True, create=True)
     if not result.get("success"):
         _record_zero(course, lab, sub.student)
-        lines = (result.get("error") or result.get("log") or "unknown error").strip().splitlines()
+        text = f"{result.get('log', '')}\n{result.get('error', '')}"
+        if "DeadKernelError" in text or "Kernel died" in text:
+            return RUNTIME_TROUBLE["DeadKernelError"]
+        lines = text.strip().splitlines() or ["unknown error"]
         return f"grading failed: {lines[-1][:200]}"
     return _runtime_trouble(course.work / "autograded" / sub.student / lab / expected)

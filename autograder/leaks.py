@@ -21,8 +21,8 @@ def _significant(lines: str) -> set[str]:
             if len(s) >= _MIN_LENGTH and not s.startswith("#")}
 
 
-def secret_lines(source_notebook: Path) -> set[str]:
-    """Lines found only inside solution or hidden-test regions of an instructor notebook."""
+def split_lines(source_notebook: Path) -> tuple[set[str], set[str]]:
+    """Significant lines inside, and outside, the solution and hidden-test regions."""
     nb = nbformat.read(source_notebook, as_version=4)
     inside: set[str] = set()
     outside: set[str] = set()
@@ -30,14 +30,26 @@ def secret_lines(source_notebook: Path) -> set[str]:
         secret = "".join(m.group(2) for m in _REGION.finditer(cell.source))
         inside |= _significant(secret)
         outside |= _significant(_REGION.sub("", cell.source))
-    return inside - outside
+    return inside, outside
+
+
+def secret_lines(course: Course) -> dict[str, str]:
+    """``{line: lab}`` for lines that appear only in some lab's secret regions, never in the
+    given code of any lab (``self.b_ = 0.0`` handed out in one lab is no leak of another)."""
+    secrets: dict[str, str] = {}
+    public: set[str] = set()
+    for lab in course.lab_names():
+        for nb in course.source_notebooks(lab):
+            inside, outside = split_lines(nb)
+            secrets.update(dict.fromkeys(inside, lab))
+            public |= outside
+    return {line: lab for line, lab in secrets.items() if line not in public}
 
 
 def find_leaks(course: Course, released: Path | None = None) -> list[str]:
     """Every released file that shows a marker or a secret line of any lab; empty means clean."""
     released = released or course.labs
-    secrets = {line: lab for lab in course.lab_names()
-               for nb in course.source_notebooks(lab) for line in secret_lines(nb)}
+    secrets = secret_lines(course)
     leaks = []
     for path in sorted(p for p in released.rglob("*") if p.is_file()):
         try:

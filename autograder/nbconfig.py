@@ -22,7 +22,6 @@ KERNEL_ENV = {
     "PYTHONWARNINGS": "ignore",
     "MPLBACKEND": "Agg",
     "KERAS_BACKEND": "tensorflow",
-    "NN_COURSE_FAST": "0",
 }
 
 #: stderr lines that are noise, not a student's error (removed by nbgrader's IgnorePattern).
@@ -33,7 +32,7 @@ STDERR_NOISE = (
 )
 
 #: Files in a lab's source folder that are never released (the .py is the solution's source).
-NEVER_RELEASED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py"]
+NEVER_RELEASED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py", "mistakes.json"]
 
 
 def apply_kernel_env() -> None:

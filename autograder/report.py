@@ -44,3 +44,17 @@ def write_csv(table: pd.DataFrame, course: Course, lab: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False)
     return path
+
+
+def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float, float]]:
+    """``{grade_id: (score, max_score)}`` for each graded cell of ``student``'s ``lab``."""
+    scores: dict[str, tuple[float, float]] = {}
+    with Gradebook(course.db_url) as gb:
+        try:
+            submission = gb.find_submission(lab, student)
+        except MissingEntry:
+            return scores
+        for notebook in submission.notebooks:
+            for g in notebook.grades:
+                scores[g.name] = (float(g.score), float(g.max_score))
+    return scores

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from coursedata import toy
+from coursedata import fashion_mnist, instruments, toy
 
 DATASETS: dict[str, Callable[..., Any]] = {
     "iris": toy.load_iris,
     "digits": toy.load_digits,
     "nonlinear": toy.make_nonlinear,
     "noisy_sine": toy.make_noisy_sine,
+    "fashion_mnist": fashion_mnist.load_data,
+    "instruments": instruments.load,
 }
 
 

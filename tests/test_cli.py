@@ -1,0 +1,43 @@
+"""The command line: help everywhere, meaningful exit codes, clear messages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main
+from tests.conftest import ROOT
+
+COMMANDS = ["check", "release", "grade", "report", "verify", "demo", "validate"]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str):
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "usage: autograder" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["release", "report", "verify"])
+def test_unknown_lab_exits_2_with_the_known_labs(command: str, tmp_path: Path, capsys):
+    assert main(["--work", str(tmp_path), command, "no_such_lab"]) == 2
+    err = capsys.readouterr().err
+    assert "no lab called 'no_such_lab'" in err and "lab1" in err
+
+
+def test_grade_of_a_missing_folder_exits_2(tmp_path: Path, capsys):
+    assert main(["--work", str(tmp_path), "grade", "lab1", str(tmp_path / "nowhere")]) == 2
+    assert "no folder of submissions" in capsys.readouterr().err
+
+
+def test_check_passes_on_the_repository():
+    result = run("check")
+    assert result.returncode == 0, result.stdout

@@ -1,0 +1,31 @@
+"""The demo class gets exactly the grades each simulated student deserves."""
+
+from __future__ import annotations
+
+from autograder.course import Course
+from autograder.demo import run_demo
+from autograder.grade import grade
+from autograder.report import grades_table, write_csv
+
+
+def test_demo_class_gets_what_each_student_deserves(course: Course):
+    table = run_demo(course, cell_timeout=5, progress=False).set_index("student_id")
+    assert dict(table["score"]) == {"ada": 20, "ben": 15, "cat": 0, "dan": 0, "eve": 15,
+                                    "fay": 0, "gus": 0, "hal": 0}
+    assert (table["max_score"] == 20).all()
+    reasons = dict(table["needs_look"])
+    assert reasons["ada"] == reasons["ben"] == reasons["cat"] == ""
+    assert "kernel died" in reasons["dan"]
+    assert "time limit" in reasons["eve"], "the infinite loop must be cut off by the timeout"
+    assert "not a valid notebook" in reasons["fay"]
+    assert "misnamed file" in reasons["gus"] and "lab1.ipynb" in reasons["gus"]
+    assert "missing notebook" in reasons["hal"]
+
+    # Grading the same submission again gives the same score, and the others keep theirs.
+    grade(course, "lab1", course.work / "demo_submissions", cell_timeout=5, progress=False)
+    again = grades_table(course, "lab1").set_index("student_id")
+    assert dict(again["score"]) == dict(table["score"])
+
+    csv = write_csv(grades_table(course, "lab1"), course, "lab1").read_text()
+    assert csv.splitlines()[0] == "student_id,score,max_score,percent,needs_look"
+    assert "ada,20.0,20.0,100.0," in csv
