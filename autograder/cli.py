@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("demo", help="release lab 1, grade a simulated class, print the table")
-    p.add_argument("--cell-timeout", type=int, default=10, help="seconds per cell (default 10)")
+    p.add_argument("--cell-timeout", type=int, default=15, help="seconds per cell (default 15)")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -74,7 +74,7 @@ def build_class(course: Course, folder: Path, release_dir: Path) -> None:
     (folder / "hal").mkdir()
 
 
-def run_demo(course: Course, cell_timeout: int = 10, progress: bool = True):
+def run_demo(course: Course, cell_timeout: int = 15, progress: bool = True):
     """Release lab 1 (into the working folder, leaving ``labs/`` alone), grade the simulated
     class, and return the grade table with what each student deserves."""
     release_dir = course.work / "released"

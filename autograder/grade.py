@@ -1,31 +1,33 @@
-"""``grade LAB SUBMISSIONS``: autograde a folder of submissions with nbgrader, student by student.
+"""``grade LAB SUBMISSIONS``: autograde a folder of submissions, in parallel and isolated.
 
-A bad submission (invalid JSON, no notebook, a misnamed file) gets a zero and a reason; a
-student whose grading fails is recorded the same way, and the batch goes on.
+Each submission is one :class:`~autograder.worker.Job`, run by a pool (default: one worker per
+core) in a private folder outside the course tree, sandboxed where bubblewrap exists. Only this
+coordinating process writes the course's gradebook. A bad submission (invalid JSON, no
+notebook, a misnamed file), a dead kernel or a timeout gets a score and a reason; the batch
+always goes on.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import tempfile
 import warnings
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from autograder.course import Course
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
+from autograder.sandbox import Limits, bubblewrap
 from autograder.submissions import Submission, find_submissions
+from autograder.worker import Job, JobResult, run_job
 
-#: Error names in an autograded notebook that deserve a human look, and what they mean.
-RUNTIME_TROUBLE = {
-    "CellTimeoutError": "a cell ran past the time limit",
-    "DeadKernelError": "the kernel died (crash, exit or out of memory)",
-    "KeyboardInterrupt": "a cell ran past the time limit and was interrupted",
-}
+_warned_no_sandbox = False
 
 
 def reasons_path(course: Course, lab: str) -> Path:
@@ -38,70 +40,103 @@ def load_reasons(course: Course, lab: str) -> dict[str, str]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _runtime_trouble(autograded: Path) -> str | None:
-    if not autograded.is_file():
-        return None
-    nb = nbformat.read(autograded, as_version=4)
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") in RUNTIME_TROUBLE:
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-                return f"{RUNTIME_TROUBLE[out['ename']]} (cell {gid})"
-    return None
+def _template_gradebook(course: Course, lab: str, scratch: Path) -> Path:
+    """A gradebook holding only ``lab``'s cells and points: what each job starts from."""
+    template = Course(course.root, scratch / "template")
+    api = nbgrader_api(template, release_dir=scratch / "template" / "release")
+    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
+    return template.gradebook
 
 
-def _record_zero(course: Course, lab: str, student: str) -> None:
-    """Make ``student`` exist in the gradebook with no submission, so the report shows 0."""
-    with Gradebook(course.db_url) as gb, warnings.catch_warnings():
-        # nbgrader's own removal trips SQLAlchemy autoflush warnings that mean nothing here.
+def _record(gb: Gradebook, course: Course, lab: str, result: JobResult) -> None:
+    """Write one job's result into the course's gradebook (coordinator only)."""
+    with warnings.catch_warnings():
+        # nbgrader's removal trips SQLAlchemy autoflush warnings that mean nothing here.
         warnings.simplefilter("ignore")
-        gb.update_or_create_student(student)
+        gb.update_or_create_student(result.student)
         try:
-            gb.remove_submission(lab, student)
+            gb.remove_submission(lab, result.student)
         except MissingEntry:
             pass
+        for folder in ("submitted", "autograded"):
+            shutil.rmtree(course.work / folder / result.student / lab, ignore_errors=True)
+        if not result.graded:
+            return
+        gb.add_submission(lab, result.student)
+        for s in result.scores:
+            grade = gb.find_grade(s.cell, s.notebook, lab, result.student)
+            grade.auto_score = s.auto_score
+            grade.needs_manual_grade = s.needs_manual_grade
+        gb.db.commit()
     for folder in ("submitted", "autograded"):
-        shutil.rmtree(course.work / folder / student / lab, ignore_errors=True)
+        produced = result.folder / folder / result.student / lab
+        if produced.is_dir():
+            shutil.copytree(produced, course.work / folder / result.student / lab)
+
+
+def _hidden_paths(course: Course, jobs_root: Path) -> tuple[Path, ...]:
+    return (course.solutions, course.root / ".git", course.work, jobs_root)
 
 
 def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEOUT,
-          progress: bool = True) -> dict[str, str]:
-    """Autograde every submission of ``lab`` in ``folder``; return ``{student: reason}``."""
+          progress: bool = True, jobs: int | None = None, notebook_timeout: int | None = None,
+          limits: Limits | None = None, executor: Executor | None = None) -> dict[str, str]:
+    """Autograde every submission of ``lab`` in ``folder``; return ``{student: reason}``.
+
+    ``jobs`` workers run at once (default: the number of cores); ``executor`` replaces the
+    local pool (a distributed engine's ``Executor`` works: jobs and results are plain data).
+    """
+    global _warned_no_sandbox
     course.require_lab(lab)
     expected = course.source_notebooks(lab)[0].name
-    api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
-    # Loads the lab's cells and points into the gradebook; the scratch release is not used.
-    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
-    reasons = load_reasons(course, lab)
     submissions = find_submissions(folder, expected)
-    bar = tqdm(submissions, desc=f"grading {lab}", unit="student", disable=not progress)
-    for sub in bar:
-        bar.set_postfix_str(sub.student)
-        reason = _grade_one(course, api, lab, sub, expected)
-        if reason:
-            reasons[sub.student] = reason
-        else:
-            reasons.pop(sub.student, None)
+    api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
+    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
+    if bubblewrap() is None and not _warned_no_sandbox:
+        _warned_no_sandbox = True
+        print("autograder: bubblewrap (bwrap) not found: student code runs unsandboxed, in a "
+              "private folder with resource limits (apt-get install bubblewrap)")
+    reasons = load_reasons(course, lab)
+    scratch = Path(tempfile.mkdtemp(prefix=f"nn-grading-{lab}-"))
+    try:
+        template = _template_gradebook(course, lab, scratch)
+        jobs_root = scratch / "jobs"
+        hidden = _hidden_paths(course, jobs_root)
+        budget = notebook_timeout or max(600, 4 * cell_timeout)
+        todo = [Job(lab, s.student, s.notebook, expected, template, jobs_root / s.student,
+                    cell_timeout, budget, hidden, limits or Limits())
+                for s in submissions if not s.problem and s.notebook is not None]
+        bad = [s for s in submissions if s.problem or s.notebook is None]
+        bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
+                   disable=not progress)
+        with Gradebook(course.db_url) as gb:
+            for s in bad:
+                _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
+                reasons[s.student] = _problem(s)
+                bar.update()
+            pool = executor or ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+            try:
+                futures = {pool.submit(run_job, job): job for job in todo}
+                for future in as_completed(futures):
+                    result = future.result()
+                    _record(gb, course, lab, result)
+                    if result.reason:
+                        reasons[result.student] = result.reason
+                    else:
+                        reasons.pop(result.student, None)
+                    bar.set_postfix_str(result.student)
+                    bar.update()
+            finally:
+                if executor is None:
+                    pool.shutdown()
+        bar.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     path = reasons_path(course, lab)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(reasons, indent=1, sort_keys=True), encoding="utf-8")
     return reasons
 
 
-def _grade_one(course: Course, api, lab: str, sub: Submission, expected: str) -> str | None:
-    if sub.problem or sub.notebook is None:
-        _record_zero(course, lab, sub.student)
-        return sub.problem
-    target = course.work / "submitted" / sub.student / lab
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    shutil.copyfile(sub.notebook, target / expected)
-    result = api.autograde(lab, sub.student, force=True, create=True)
-    if not result.get("success"):
-        _record_zero(course, lab, sub.student)
-        text = f"{result.get('log', '')}\n{result.get('error', '')}"
-        if "DeadKernelError" in text or "Kernel died" in text:
-            return RUNTIME_TROUBLE["DeadKernelError"]
-        lines = text.strip().splitlines() or ["unknown error"]
-        return f"grading failed: {lines[-1][:200]}"
-    return _runtime_trouble(course.work / "autograded" / sub.student / lab / expected)
+def _problem(sub: Submission) -> str:
+    return sub.problem or "no notebook to grade"

@@ -9,7 +9,7 @@ from autograder.report import grades_table, write_csv
 
 
 def test_demo_class_gets_what_each_student_deserves(course: Course):
-    table = run_demo(course, cell_timeout=5, progress=False).set_index("student_id")
+    table = run_demo(course, cell_timeout=20, progress=False).set_index("student_id")
     assert dict(table["score"]) == {"ada": 20, "ben": 15, "cat": 0, "dan": 0, "eve": 15,
                                     "fay": 0, "gus": 0, "hal": 0}
     assert (table["max_score"] == 20).all()
@@ -22,7 +22,7 @@ def test_demo_class_gets_what_each_student_deserves(course: Course):
     assert "missing notebook" in reasons["hal"]
 
     # Grading the same submission again gives the same score, and the others keep theirs.
-    grade(course, "lab1", course.work / "demo_submissions", cell_timeout=5, progress=False)
+    grade(course, "lab1", course.work / "demo_submissions", cell_timeout=20, progress=False)
     again = grades_table(course, "lab1").set_index("student_id")
     assert dict(again["score"]) == dict(table["score"])
 

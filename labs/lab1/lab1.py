@@ -48,6 +48,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursedata.toy import load_iris
+import nnkit.grading  # sealed checks for the tests, imported before any answer runs
 from nnkit import seed_everything
 from nnkit.plots import plot_curves, plot_decision_regions
 

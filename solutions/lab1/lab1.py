@@ -48,6 +48,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from coursedata.toy import load_iris
+import nnkit.grading  # sealed checks for the tests, imported before any answer runs
 from nnkit import seed_everything
 from nnkit.plots import plot_curves, plot_decision_regions
 
@@ -125,12 +126,13 @@ pred = p.predict(np.array([[1.0, 1.0], [3.0, 0.0], [0.0, 0.25]]))
 assert np.issubdtype(np.asarray(pred).dtype, np.integer), f"predict must return integers, got {np.asarray(pred).dtype}"
 assert list(pred) == [0, 1, 1], f"predict: expected [0, 1, 1] (z >= 0 gives 1), got {list(pred)}"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 _rng = np.random.default_rng(2024)
 _p = Perceptron()
 _p.w_, _p.b_ = _rng.normal(size=5), float(_rng.normal())
 _X = _rng.normal(size=(40, 5))
-assert np.allclose(_p.net_input(_X), _X @ _p.w_ + _p.b_)
-assert np.array_equal(_p.predict(_X), (_X @ _p.w_ + _p.b_ >= 0).astype(int))
+nnkit.grading.expect_close(_p.net_input(_X), _X @ _p.w_ + _p.b_, "net_input")
+nnkit.grading.expect_equal(_p.predict(_X), (_X @ _p.w_ + _p.b_ >= 0).astype(int), "predict")
 assert _p.predict(_X[:1]).shape == (1,)
 ### END HIDDEN TESTS
 
@@ -141,6 +143,7 @@ assert len(p.errors_) == 10, f"errors_ needs one entry per epoch: expected 10, g
 assert p.errors_[-1] == 0, f"the two classes are separable: the last epoch should have no errors, got {p.errors_}"
 assert np.mean(p.predict(X) == y) == 1.0, "the trained perceptron should classify every training flower"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 def _reference_perceptron(X, y, eta, n_iter, seed):
     rng = np.random.default_rng(seed)
     w, b, errs = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
@@ -158,12 +161,14 @@ _y = (_X @ np.array([1.0, -1.0, 0.5]) + 0.3 > 0).astype(int)
 for _eta, _seed in [(0.05, 3), (1.0, 11)]:
     _p = Perceptron(eta=_eta, n_iter=4, random_state=_seed).fit(_X, _y)
     _w, _b, _e = _reference_perceptron(_X, _y, _eta, 4, _seed)
-    assert np.allclose(_p.w_, _w) and np.isclose(_p.b_, _b), "weights differ from the perceptron rule"
+    nnkit.grading.expect_close(_p.w_, _w, "weights differ from the perceptron rule (w_)")
+    nnkit.grading.expect_close(_p.b_, _b, "weights differ from the perceptron rule (b_)")
     assert list(_p.errors_) == _e, "errors_ differs from the perceptron rule"
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_perceptron_xor", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 _Xx = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _yx = np.array([0, 1, 1, 0])
 _p = Perceptron(eta=0.1, n_iter=25, random_state=0).fit(_Xx, _yx)
@@ -239,6 +244,7 @@ assert len(ada.losses_) == 30, f"losses_ needs one entry per epoch: expected 30,
 assert ada.losses_[-1] < ada.losses_[0], f"the loss should fall with eta=0.1: first {ada.losses_[0]:.3f}, last {ada.losses_[-1]:.3f}"
 assert np.mean(ada.predict(X_std) == y) == 1.0, "Adaline should separate setosa from versicolor"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 def _reference_adaline_gd(X, y, eta, n_iter, seed):
     rng = np.random.default_rng(seed)
     w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
@@ -255,8 +261,9 @@ _y = (_rng.random(25) > 0.5).astype(int)
 for _eta, _seed in [(0.02, 5), (0.3, 8)]:
     _a = AdalineGD(eta=_eta, n_iter=7, random_state=_seed).fit(_X, _y)
     _w, _b, _l = _reference_adaline_gd(_X, _y, _eta, 7, _seed)
-    assert np.allclose(_a.w_, _w) and np.isclose(_a.b_, _b), "weights differ from batch gradient descent"
-    assert np.allclose(_a.losses_, _l), "losses_ differ from the mean squared error per epoch"
+    nnkit.grading.expect_close(_a.w_, _w, "weights differ from batch gradient descent (w_)")
+    nnkit.grading.expect_close(_a.b_, _b, "weights differ from batch gradient descent (b_)")
+    nnkit.grading.expect_close(_a.losses_, _l, "losses_ differ from the mean squared error per epoch")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -269,6 +276,7 @@ small = AdalineGD(eta=0.0001, n_iter=10).fit(X, y)
 assert big.losses_[-1] > big.losses_[0], "with eta=0.1 on unscaled data the loss should grow"
 assert small.losses_[-1] < small.losses_[0], "with eta=0.0001 the loss should fall, slowly"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 _big = AdalineGD(eta=0.5, n_iter=12, random_state=4).fit(X, y)
 assert _big.losses_[-1] > 1e6 * _big.losses_[0], "eta=0.5 should blow up the loss"
 _one = AdalineGD(eta=0.1, n_iter=3, random_state=4).fit(X_std[:1], y[:1])
@@ -359,6 +367,7 @@ assert len(sgd.losses_) == 15, f"losses_ needs one entry per epoch: expected 15,
 assert sgd.losses_[-1] < sgd.losses_[0], "the average loss should fall over the epochs"
 assert np.mean(sgd.predict(X_std) == y) == 1.0, "AdalineSGD should separate setosa from versicolor"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 def _reference_sgd(X, y, eta, n_iter, seed):
     rng = np.random.default_rng(seed)
     w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
@@ -376,12 +385,14 @@ _X = _rng.normal(size=(20, 3))
 _y = (_rng.random(20) > 0.4).astype(int)
 _s = AdalineSGD(eta=0.05, n_iter=5, random_state=13).fit(_X, _y)
 _w, _b, _l = _reference_sgd(_X, _y, 0.05, 5, 13)
-assert np.allclose(_s.w_, _w) and np.isclose(_s.b_, _b), "weights differ from SGD with a reshuffle per epoch"
-assert np.allclose(_s.losses_, _l), "losses_ differ from the mean per-example loss of each epoch"
+nnkit.grading.expect_close(_s.w_, _w, "weights differ from SGD with a reshuffle per epoch (w_)")
+nnkit.grading.expect_close(_s.b_, _b, "weights differ from SGD with a reshuffle per epoch (b_)")
+nnkit.grading.expect_close(_s.losses_, _l, "losses_ differ from the mean per-example loss of each epoch")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_adaline_sgd_shuffle", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 class _Recorder(AdalineSGD):
     def _update(self, xi, target):
         self.seen_.append(tuple(xi))
@@ -394,7 +405,8 @@ _r.seen_ = []
 _r.fit(_Xs, _ys)
 _epochs = [_r.seen_[k * 12:(k + 1) * 12] for k in range(3)]
 assert len(_r.seen_) == 36, "fit must call _update once per example per epoch"
-assert all(sorted(e) == sorted(map(tuple, _Xs)) for e in _epochs), "each epoch must visit every example once"
+for _e in _epochs:
+    nnkit.grading.expect(sorted(_e) == sorted(map(tuple, _Xs)), "each epoch must visit every example once")
 assert len({tuple(e) for e in _epochs}) == 3, "the order must change from epoch to epoch (reshuffle)"
 _order = np.random.default_rng(5)
 _order.normal(0.0, 0.01, size=2)
@@ -409,6 +421,7 @@ w_before = online.w_.copy()
 online.partial_fit(X_std[:5], y[:5])
 assert not np.allclose(online.w_, w_before), "partial_fit must keep learning from the new data"
 ### BEGIN HIDDEN TESTS
+import nnkit.grading
 _a = AdalineSGD(eta=0.1, random_state=2)
 _a.partial_fit(X_std[:3], y[:3])
 _rng = np.random.default_rng(2)
@@ -416,11 +429,12 @@ _w, _b = _rng.normal(0.0, 0.01, size=2), 0.0
 for _xi, _t in zip(X_std[:3], y[:3]):
     _err = _t - (_xi @ _w + _b)
     _w, _b = _w + 0.2 * _err * _xi, _b + 0.2 * _err
-assert np.allclose(_a.w_, _w) and np.isclose(_a.b_, _b), "partial_fit: one pass, in the order given"
+nnkit.grading.expect_close(_a.w_, _w, "partial_fit: one pass, in the order given (w_)")
+nnkit.grading.expect_close(_a.b_, _b, "partial_fit: one pass, in the order given (b_)")
 _w0 = _a.w_.copy()
 _a.partial_fit(X_std[3:4], y[3:4])
 _err = y[3] - (X_std[3] @ _w0 + _b)
-assert np.allclose(_a.w_, _w0 + 0.2 * _err * X_std[3]), "partial_fit must not re-initialise the weights"
+nnkit.grading.expect_close(_a.w_, _w0 + 0.2 * _err * X_std[3], "partial_fit must not re-initialise the weights")
 ### END HIDDEN TESTS
 
 # %%

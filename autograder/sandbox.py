@@ -1,0 +1,64 @@
+"""Where student code runs: a bubblewrap sandbox when there is one, with resource limits.
+
+Inside the sandbox the whole system is read-only, there is no network, the process tree dies
+with the grader, and the course's solutions, its git history, the instructor's working folder
+and every other temporary folder are hidden; only the submission's own folder is writable.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-submission limits: address space (MiB) and CPU seconds for each process."""
+
+    memory_mb: int = 8192
+    cpu_seconds: int = 900
+
+
+def bubblewrap() -> str | None:
+    """The ``bwrap`` executable, or ``None`` when this machine has no sandbox."""
+    return shutil.which("bwrap")
+
+
+def private_env(folder: Path) -> dict[str, str]:
+    """Environment that sends every write a kernel makes (home, temp, caches) into ``folder``."""
+    env = {}
+    for name, sub in (("HOME", "home"), ("TMPDIR", "tmp"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib"),
+                      ("NUMBA_CACHE_DIR", "numba"), ("KERAS_HOME", "keras")):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+        env[name] = str(folder / sub)
+    return env
+
+
+def sandboxed(command: list[str], writable: Path, hidden: list[Path]) -> list[str]:
+    """``command`` wrapped in bubblewrap: read-only system, no network, ``hidden`` emptied."""
+    bwrap = bubblewrap()
+    if bwrap is None:
+        return command
+    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc"]
+    for path in hidden:
+        if path.exists():
+            args += ["--tmpfs", str(path)]
+    args += ["--bind", str(writable), str(writable), "--unshare-net", "--unshare-pid",
+             "--unshare-ipc", "--die-with-parent", "--new-session", "--chdir", str(writable)]
+    return [*args, *command]
+
+
+def limiter(limits: Limits) -> Callable[[], None]:
+    """A ``preexec_fn`` that applies ``limits`` to the child and everything it starts."""
+
+    def apply() -> None:
+        memory = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply

@@ -1,0 +1,157 @@
+"""One grading job: autograde one submission in a private folder, outside the course tree.
+
+A job is plain data (picklable), and so is its result: any ``concurrent.futures.Executor`` can
+run :func:`run_job`, a thread pool here, a distributed engine later. The job's folder holds a
+copy of the lab's template gradebook and the submission, nothing else; nbgrader runs there in
+a child process (sandboxed when possible, see :mod:`autograder.sandbox`), and only the
+coordinating process writes the course's gradebook, from the job's result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder.sandbox import Limits, limiter, private_env, sandboxed
+
+#: Errors in an autograded notebook, or in nbgrader's log, and what they mean to a person.
+TROUBLE = {
+    "CellTimeoutError": "a cell ran past the time limit",
+    "KeyboardInterrupt": "a cell ran past the time limit and was interrupted",
+    "DeadKernelError": "the kernel died (crash, exit or out of memory)",
+    "Kernel died": "the kernel died (crash, exit or out of memory)",
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """Grade ``notebook`` as ``student``'s hand-in of ``lab``."""
+
+    lab: str
+    student: str
+    notebook: Path
+    notebook_name: str
+    template_db: Path
+    folder: Path
+    cell_timeout: int
+    notebook_timeout: int
+    hidden: tuple[Path, ...] = ()
+    limits: Limits = Limits()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CellScore:
+    notebook: str
+    cell: str
+    auto_score: float | None
+    max_score: float
+    needs_manual_grade: bool
+
+
+@dataclass
+class JobResult:
+    """What the coordinator needs to record a job: scores, a reason, the autograded copy."""
+
+    student: str
+    scores: list[CellScore]
+    reason: str | None
+    seconds: float
+    folder: Path | None = None
+
+    @property
+    def graded(self) -> bool:
+        return bool(self.scores)
+
+
+def _course_folder(job: Job) -> Path:
+    folder = job.folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    shutil.copyfile(job.template_db, folder / "gradebook.db")
+    target = folder / "submitted" / job.student / job.lab
+    target.mkdir(parents=True)
+    shutil.copyfile(job.notebook, target / job.notebook_name)
+    return folder
+
+
+def _read_scores(folder: Path, job: Job) -> list[CellScore]:
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+        try:
+            submission = gb.find_submission(job.lab, job.student)
+        except MissingEntry:
+            return []
+        return [CellScore(nb.name, g.name, g.auto_score, float(g.max_score),
+                          bool(g.needs_manual_grade))
+                for nb in submission.notebooks for g in nb.grades]
+
+
+def _trouble_in(text: str) -> str | None:
+    return next((meaning for name, meaning in TROUBLE.items() if name in text), None)
+
+
+def _notebook_trouble(autograded: Path) -> str | None:
+    if not autograded.is_file():
+        return None
+    nb = json.loads(autograded.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in TROUBLE:
+                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?")
+                return f"{TROUBLE[out['ename']]} (cell {gid})"
+    return None
+
+
+def run_job(job: Job) -> JobResult:
+    """Autograde one submission; never raises for anything the submission does."""
+    start = time.perf_counter()
+    folder = _course_folder(job)
+    command = [sys.executable, "-m", "autograder.worker", str(folder), job.lab, job.student,
+               str(job.cell_timeout)]
+    env = {**os.environ, **job.env, **private_env(folder),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    reason = None
+    try:
+        proc = subprocess.run(sandboxed(command, folder, list(job.hidden)), env=env,
+                              capture_output=True, text=True, timeout=job.notebook_timeout,
+                              preexec_fn=limiter(job.limits), start_new_session=True)
+        if proc.returncode != 0:
+            reason = _trouble_in(proc.stdout + proc.stderr) or (
+                "grading failed: " + ((proc.stdout + proc.stderr).strip().splitlines()
+                                      or ["no output"])[-1][:200])
+    except subprocess.TimeoutExpired:
+        reason = f"the notebook ran past {job.notebook_timeout} s and was stopped"
+    scores = _read_scores(folder, job) if reason is None else []
+    if reason is None:
+        reason = _notebook_trouble(folder / "autograded" / job.student / job.lab / job.notebook_name)
+    return JobResult(job.student, scores, reason, time.perf_counter() - start, folder)
+
+
+def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int) -> int:
+    """Run nbgrader's autograde in ``folder`` (the child process's whole job)."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.nbconfig import apply_kernel_env, course_config
+
+    apply_kernel_env()
+    config = course_config(folder, folder, cell_timeout)
+    config.CourseDirectory.source_directory = str(folder / "source")
+    coursedir = CourseDirectory(config=config)
+    result = NbGraderAPI(coursedir=coursedir, config=config).autograde(lab, student)
+    if not result.get("success"):
+        print(result.get("log", ""), result.get("error", ""), sep="\n")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_autograde_here(Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])))

@@ -1,0 +1,356 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab 3 — Backpropagation
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab3/lab3.ipynb)
+#
+# A network with one hidden layer can bend its decision boundary, but its hidden weights get no
+# error signal of their own: the chain rule has to carry the output error back to them. You
+# are given the forward pass, the loss and the output layer's gradients of a small network;
+# you write the hidden layer's gradients, a finite-difference checker to prove them right, and
+# then swap the sigmoid hidden units for ReLUs.
+#
+# **Learning goals**
+# 1. Apply the chain rule through a hidden layer, in matrix form, for a whole batch at once.
+# 2. Check analytic gradients against central differences, and read a relative error.
+# 3. Replace the hidden activation (sigmoid → ReLU) and see what changes in backprop: only the
+#    activation's derivative.
+#
+# **Points:** 20, all autograded (sigmoid derivative 2, hidden-layer gradients 5, gradient
+# checker 4, ReLU 3, backprop through ReLU 4, training 2).
+#
+# **Hand in:** this notebook, `lab3.ipynb`, with every `YOUR CODE HERE` replaced. Do not rename
+# it and do not delete or copy cells: the grader finds your answers by the cells' ids.
+# Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
+#
+# **Conventions used throughout** (the tests rely on them):
+# - `X` has shape `(n, d)`; labels `y` are 0 or 1, shape `(n,)`;
+# - the parameters live in a dict: `Wh` `(d, H)`, `bh` `(H,)`, `Wo` `(H, 1)`, `bo` `(1,)`;
+# - the forward pass returns the logits `z`, shape `(n, 1)`, and a `cache` dict with
+#   `"X"`, `"Zh"` (hidden pre-activations, `(n, H)`), `"Ah"` (hidden activations, `(n, H)`)
+#   and `"z"`;
+# - a gradient has the shape of its parameter.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.special import expit as sigmoid  # a sigmoid that never overflows (see lab 2)
+
+import nnkit
+import nnkit.grading
+from coursedata.toy import make_nonlinear
+from nnkit import relative_error, seed_everything
+from nnkit.grading import expect, expect_close, expect_dtype, expect_equal, expect_shape
+from nnkit.plots import plot_curves, plot_decision_regions
+
+seed_everything(0)
+
+# %% [markdown]
+# ## The network (given)
+#
+# For a batch $X \in \mathbb{R}^{n \times d}$, $H$ hidden units with activation $g$, and one
+# output logit per example:
+#
+# $$Z_h = X W_h + \mathbf{b}_h, \qquad A_h = g(Z_h), \qquad \mathbf{z} = A_h W_o + b_o ,$$
+#
+# with the model's probability $P(y = 1 \mid \mathbf{x}) = \sigma(z)$. The loss is the mean
+# binary cross-entropy in its logit form (lab 2), computed with `np.logaddexp`:
+#
+# $$L = \frac{1}{n} \sum_{i=1}^{n} \Big[\ln\big(1 + e^{z_i}\big) - y_i z_i\Big].$$
+#
+# Its derivative with respect to the logits is $\boldsymbol{\delta}_o = \partial L / \partial
+# \mathbf{z} = (\sigma(\mathbf{z}) - \mathbf{y}) / n$, an $n \times 1$ column that already
+# holds the $1/n$ of the mean. The output layer is a linear layer fed by $A_h$, so
+#
+# $$\frac{\partial L}{\partial W_o} = A_h^\top \boldsymbol{\delta}_o, \qquad
+#   \frac{\partial L}{\partial b_o} = \sum_{i=1}^{n} \delta_{o,i} .$$
+#
+# The next cell implements all of this. Read it: your code has to fit in with it.
+
+# %%
+def init_params(n_in, n_hidden, seed=0):
+    """Small random weights (scaled by 1/sqrt(fan-in)) and zero biases."""
+    rng = np.random.default_rng(seed)
+    return {"Wh": rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_hidden)),
+            "bh": np.zeros(n_hidden),
+            "Wo": rng.normal(0.0, 1.0 / np.sqrt(n_hidden), size=(n_hidden, 1)),
+            "bo": np.zeros(1)}
+
+
+def forward(params, X, activation=sigmoid):
+    """Logits z of shape (n, 1) and the cache that backprop needs."""
+    Zh = X @ params["Wh"] + params["bh"]
+    Ah = activation(Zh)
+    z = Ah @ params["Wo"] + params["bo"]
+    return z, {"X": X, "Zh": Zh, "Ah": Ah, "z": z}
+
+
+def bce_with_logits(z, y):
+    """Mean binary cross-entropy of logits z (n, 1) against labels y (n,)."""
+    y = np.reshape(y, z.shape)
+    per_example = np.logaddexp(0.0, z) - y * z
+    return float(per_example.mean())
+
+
+def loss(params, X, y, activation=sigmoid):
+    """The network's loss on (X, y)."""
+    z, _ = forward(params, X, activation)
+    return bce_with_logits(z, y)
+
+
+def output_gradients(params, cache, y):
+    """delta_o = dL/dz, shape (n, 1), and the gradients of the output layer's parameters."""
+    z = cache["z"]
+    delta_o = (sigmoid(z) - np.reshape(y, z.shape)) / z.shape[0]
+    return delta_o, {"Wo": cache["Ah"].T @ delta_o, "bo": delta_o.sum(axis=0)}
+
+
+# %% [markdown]
+# ## 1. Backprop into the hidden layer (7 points)
+#
+# Hidden unit $j$ reaches the loss only through $z$, with weight $W_o[j]$, so the chain rule
+# gives the gradient with respect to the hidden activations, for the whole batch at once:
+#
+# $$\frac{\partial L}{\partial A_h} = \boldsymbol{\delta}_o W_o^\top \quad (n \times H).$$
+#
+# The activation acts element by element, so
+# $\;\delta_h = \dfrac{\partial L}{\partial Z_h} = \dfrac{\partial L}{\partial A_h} \odot g'(Z_h)$.
+# For the sigmoid, $\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$, which the cache already holds:
+# it is $A_h \odot (1 - A_h)$. Mind what you multiply: the derivative is a function of $z$
+# that happens to be easy to write with $a = \sigma(z)$.
+#
+# The hidden layer is a linear layer fed by $X$, just like the output layer is fed by $A_h$.
+# Work out $\partial L / \partial W_h$ and $\partial L / \partial \mathbf{b}_h$ from
+# $\delta_h$ by analogy with the output layer's gradients above, checking the shapes:
+# $W_h$ is $d \times H$, $\mathbf{b}_h$ has $H$ entries.
+#
+# - `sigmoid_derivative(Zh, Ah)` returns $g'(Z_h)$ for the sigmoid, given both the
+#   pre-activations and the activations.
+# - `hidden_gradients(params, cache, delta_o, derivative=sigmoid_derivative)` returns
+#   `(grad_Wh, grad_bh)`. It must use the `derivative` it is given (you will pass the ReLU's
+#   in part 3), called as `derivative(cache["Zh"], cache["Ah"])`.
+
+# %% nbgrader={"cell_type": "code", "checksum": "d068dd5430da3195017258b8a7a6415d", "grade": false, "grade_id": "backprop_hidden", "locked": false, "schema_version": 3, "solution": true}
+def sigmoid_derivative(Zh, Ah):
+    """Derivative of the sigmoid at the pre-activations Zh, given Ah = sigmoid(Zh)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def hidden_gradients(params, cache, delta_o, derivative=sigmoid_derivative):
+    """(grad_Wh, grad_bh): the loss's gradients for the hidden layer, given delta_o = dL/dz."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% [markdown]
+# The full backward pass puts the two layers together (given):
+
+# %%
+def backward(params, cache, y, derivative=sigmoid_derivative):
+    """Gradients of the loss for every parameter, as a dict shaped like params."""
+    delta_o, grads = output_gradients(params, cache, y)
+    grads["Wh"], grads["bh"] = hidden_gradients(params, cache, delta_o, derivative)
+    return grads
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "46f02c2b2821882612c64a6bba3e2dd0", "grade": true, "grade_id": "test_sigmoid_derivative", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+Z_hand = np.array([[0.0, 2.0], [-1.0, 0.5]])
+d_hand = sigmoid_derivative(Z_hand, sigmoid(Z_hand))
+expect_shape(d_hand, (2, 2), "sigmoid_derivative of a (2, 2) batch")
+expect_close(d_hand[0, 0], 0.25, "sigmoid_derivative at z = 0", show_expected=True)
+expect_close(d_hand, [[0.25, 0.10499358540350652], [0.19661193324148185, 0.2350037122015945]],
+             "sigmoid_derivative", rtol=1e-9)
+
+# %% [markdown]
+# The visible test compares your gradients with `nnkit.numerical_gradient` (central differences)
+# on a tiny network. A relative error below about $10^{-7}$ means they agree; an error near 1
+# means they do not.
+
+# %% nbgrader={"cell_type": "code", "checksum": "d1f96cc10de72201fecc48d690719060", "grade": true, "grade_id": "test_hidden_gradients", "locked": true, "points": 5, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(0)
+X_tiny, y_tiny = rng.normal(size=(5, 3)), np.array([0, 1, 1, 0, 1])
+p_tiny = init_params(3, 4, seed=1)
+p_tiny["bh"] = rng.normal(size=4)
+z_tiny, cache_tiny = forward(p_tiny, X_tiny)
+delta_tiny, _ = output_gradients(p_tiny, cache_tiny, y_tiny)
+gW, gb = hidden_gradients(p_tiny, cache_tiny, delta_tiny)
+expect_shape(gW, (3, 4), "grad_Wh (d, H)")
+expect_shape(gb, (4,), "grad_bh (H,)")
+num_W = nnkit.numerical_gradient(lambda W: loss({**p_tiny, "Wh": W}, X_tiny, y_tiny), p_tiny["Wh"].copy())
+num_b = nnkit.numerical_gradient(lambda b: loss({**p_tiny, "bh": b}, X_tiny, y_tiny), p_tiny["bh"].copy())
+print(f"relative error: grad_Wh {relative_error(gW, num_W):.2e}, grad_bh {relative_error(gb, num_b):.2e}")
+expect(relative_error(gW, num_W) < 1e-6, "grad_Wh disagrees with the numerical gradient")
+expect(relative_error(gb, num_b) < 1e-6, "grad_bh disagrees with the numerical gradient")
+
+
+# %% [markdown]
+# ## 2. A gradient checker (4 points)
+#
+# The central difference
+#
+# $$\frac{\partial f}{\partial x_i} \approx
+#   \frac{f(\mathbf{x} + \varepsilon \mathbf{e}_i) - f(\mathbf{x} - \varepsilon \mathbf{e}_i)}{2\varepsilon}$$
+#
+# has an error of order $\varepsilon^2$, far smaller than the one-sided difference
+# $(f(\mathbf{x} + \varepsilon \mathbf{e}_i) - f(\mathbf{x}))/\varepsilon$, whose error is of
+# order $\varepsilon$. Write `numerical_gradient(f, x, eps)` for an array `x` of any shape:
+# for each entry in turn (`np.ndindex(x.shape)` walks over the indices), shift it by
+# $\pm\varepsilon$, evaluate `f`, and put it back. The result has the shape of `x`, and `x`
+# must hold its original values when the function returns. (The course package has such a
+# function, `nnkit.numerical_gradient`; here you write your own.)
+
+# %% nbgrader={"cell_type": "code", "checksum": "8fa815ed1ff862f7b18d566652200d04", "grade": false, "grade_id": "gradient_checker", "locked": false, "schema_version": 3, "solution": true}
+def numerical_gradient(f, x, eps=1e-6):
+    """Central-difference gradient of the scalar function f at the float array x."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% [markdown]
+# With your checker, compare backprop with central differences for every parameter
+# (given). All four relative errors should be tiny. (The tests of part 3 pass the library's
+# checker instead, `numerical=nnkit.numerical_gradient`, so that each part is graded on its own.)
+
+# %%
+def gradient_check(params, X, y, activation=sigmoid, derivative=sigmoid_derivative, eps=1e-6,
+                   numerical=numerical_gradient):
+    """Relative error between backprop and a numerical gradient (yours), for each parameter."""
+    _, cache = forward(params, X, activation)
+    grads = backward(params, cache, y, derivative)
+    errors = {}
+    for name, value in params.items():
+        def f(v, name=name):
+            return loss({**params, name: v}, X, y, activation)
+        errors[name] = relative_error(grads[name], numerical(f, value.copy(), eps))
+    return errors
+
+
+print({name: f"{err:.1e}" for name, err in gradient_check(p_tiny, X_tiny, y_tiny).items()})
+
+# %% nbgrader={"cell_type": "code", "checksum": "de2bdc728fa2ea73025b5707973faa4a", "grade": true, "grade_id": "test_numerical_gradient", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+x_sq = np.array([1.0, -2.0, 0.5])
+g_sq = numerical_gradient(lambda v: float(np.sum(v**2)), x_sq)
+expect_shape(g_sq, (3,), "numerical gradient of sum(x**2) at 3 values")
+expect_close(g_sq, [2.0, -4.0, 1.0], "numerical gradient of sum(x**2)", rtol=1e-6, show_expected=True)
+expect_equal(x_sq, [1.0, -2.0, 0.5], "x must hold its original values afterwards", show_expected=True)
+f_tiny = lambda W: loss({**p_tiny, "Wh": W}, X_tiny, y_tiny)  # noqa: E731
+mine = numerical_gradient(f_tiny, p_tiny["Wh"].copy())
+library = nnkit.numerical_gradient(f_tiny, p_tiny["Wh"].copy())
+expect_close(mine, library, "your numerical gradient of the network's loss, against nnkit's", rtol=1e-7, atol=1e-9)
+
+
+# %% [markdown]
+# ## 3. ReLU hidden units (7 points)
+#
+# The rectified linear unit $\mathrm{relu}(z) = \max(0, z)$ has derivative 1 for $z > 0$ and 0
+# for $z < 0$. At $z = 0$ it has no derivative; like TensorFlow, use **0** there. Write
+# `relu(z)` and `relu_derivative(Zh, Ah)` (float arrays shaped like `Zh`). Nothing else changes:
+# the forward pass takes `activation=relu`, and your `hidden_gradients` takes
+# `derivative=relu_derivative`.
+
+# %% nbgrader={"cell_type": "code", "checksum": "bafd5ed0cec649388a2c40c78aa45b97", "grade": false, "grade_id": "relu", "locked": false, "schema_version": 3, "solution": true}
+def relu(z):
+    """max(0, z), element-wise."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def relu_derivative(Zh, Ah):
+    """1.0 where Zh > 0, else 0.0 (also at Zh == 0)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "f66de3f17c6431847f2edd38df642499", "grade": true, "grade_id": "test_relu", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+z_r = np.array([[-2.0, 0.0, 3.0], [0.5, -0.1, 0.0]])
+expect_close(relu(z_r), [[0.0, 0.0, 3.0], [0.5, 0.0, 0.0]], "relu", show_expected=True)
+d_r = relu_derivative(z_r, relu(z_r))
+expect_shape(d_r, (2, 3), "relu_derivative of a (2, 3) batch")
+expect_dtype(d_r, "float", "relu_derivative")
+expect_close(d_r[0], [0.0, 0.0, 1.0], "relu_derivative at z = -2, 0, 3", show_expected=True)
+
+# %% nbgrader={"cell_type": "code", "checksum": "b43dda4ee6726ea0517d4fce7d00049e", "grade": true, "grade_id": "test_relu_gradients", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+p_relu = init_params(3, 4, seed=2)
+p_relu["bh"] = np.array([0.3, -0.2, 0.1, 0.4])
+checks_relu = gradient_check(p_relu, X_tiny, y_tiny, activation=relu, derivative=relu_derivative,
+                             numerical=nnkit.numerical_gradient)  # the library's checker
+print({name: f"{err:.1e}" for name, err in checks_relu.items()})
+expect(max(checks_relu.values()) < 1e-6,
+       f"backprop through ReLUs disagrees with central differences: {checks_relu}")
+
+
+# %% [markdown]
+# ## 4. Training (2 points)
+#
+# Full-batch gradient descent with your backprop (given), on the two moons, with 8 sigmoid
+# hidden units and with 8 ReLUs, from the same initial weights.
+
+# %%
+def train(params, X, y, activation=sigmoid, derivative=sigmoid_derivative, eta=2.0, n_epochs=500):
+    """Gradient descent on a copy of params; returns (trained params, loss per epoch)."""
+    params = {name: value.copy() for name, value in params.items()}
+    losses = []
+    for _ in range(n_epochs):
+        z, cache = forward(params, X, activation)
+        losses.append(bce_with_logits(z, y))
+        grads = backward(params, cache, y, derivative)
+        for name in params:
+            params[name] -= eta * grads[name]
+    return params, losses
+
+
+def accuracy(params, X, y, activation=sigmoid):
+    z, _ = forward(params, X, activation)
+    return float(np.mean((z[:, 0] >= 0).astype(int) == y))
+
+
+X_moons, y_moons = make_nonlinear(n=200, kind="moons", noise=0.2, seed=0)
+p0 = init_params(2, 8, seed=0)
+p_sig, losses_sig = train(p0, X_moons, y_moons)
+p_rel, losses_rel = train(p0, X_moons, y_moons, activation=relu, derivative=relu_derivative)
+acc_sig, acc_rel = accuracy(p_sig, X_moons, y_moons), accuracy(p_rel, X_moons, y_moons, relu)
+print(f"training accuracy: sigmoid {acc_sig:.3f}, ReLU {acc_rel:.3f}")
+
+# %% nbgrader={"cell_type": "code", "checksum": "eebb7d468df1cff85da497c087b570db", "grade": true, "grade_id": "test_training", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+for name, curve in [("sigmoid", losses_sig), ("ReLU", losses_rel)]:
+    expect(curve[-1] < 0.5 * curve[0],
+           f"{name} network: the loss should at least halve, got {curve[0]:.3f} -> {curve[-1]:.3f}")
+expect(acc_sig >= 0.9 and acc_rel >= 0.95, f"accuracy too low: sigmoid {acc_sig:.3f}, ReLU {acc_rel:.3f}")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.5))
+plot_curves({"sigmoid": losses_sig, "ReLU": losses_rel}, ylabel="cross-entropy", ax=axes[0])
+for ax, params, act, name in [(axes[1], p_sig, sigmoid, "sigmoid"), (axes[2], p_rel, relu, "ReLU")]:
+    def predict(X, params=params, act=act):
+        return (forward(params, X, act)[0][:, 0] >= 0).astype(int)
+    plot_decision_regions(X_moons, y_moons, predict, ax=ax)
+    ax.set_title(f"8 {name} hidden units")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Reflect (not graded)
+# - Why does $\partial L / \partial \mathbf{b}_h$ need a sum over the batch, while
+#   $\partial L / \partial W_h$ gets its sum from the matrix product?
+# - The gradient check uses $\varepsilon = 10^{-6}$. What goes wrong with $\varepsilon = 10^{-12}$?
+#   And with $\varepsilon = 10^{-1}$?
+# - A ReLU whose pre-activation is negative for every example gets no gradient at all. What
+#   happens to it during training?

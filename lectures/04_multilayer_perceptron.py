@@ -1,0 +1,367 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lecture 4 — Multi-layer perceptrons
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/04_multilayer_perceptron.ipynb)
+#
+# A single neuron draws one straight line through the input space. Put a layer of neurons
+# between the inputs and the output and the network can bend its decision boundary. This
+# lecture fixes the notation used for the rest of the course, counts the parameters of a
+# network, runs a forward pass by hand and in numpy, shows why the layers need a
+# *nonlinear* activation, and looks inside a small trained network.
+#
+# **Contents**
+# 1. Notation: weights, net inputs, activations and biases
+# 2. Counting parameters
+# 3. A forward pass by hand and in numpy
+# 4. Why stacked linear layers collapse into one
+# 5. A nonlinear decision region, and what each hidden unit does
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+from coursedata.toy import make_nonlinear
+from nnkit import pick, seed_everything
+from nnkit.plots import plot_decision_regions
+
+seed_everything(0)
+
+
+def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)), element-wise."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# %% [markdown]
+# ## 1. Notation
+#
+# We number the layers from the input: layer 1 holds the inputs, layer 2 is the first
+# hidden layer, and so on. For a network with one hidden layer:
+#
+# | symbol | meaning | shape (one example) |
+# |---|---|---|
+# | $\mathbf a_1 = \mathbf x$ | the inputs (activations of layer 1) | $1 \times n_1$ |
+# | $W_1$, $\mathbf b_1$ | weights and biases from layer 1 into layer 2 | $n_1 \times n_2$, $1 \times n_2$ |
+# | $\mathbf z_2 = \mathbf a_1 W_1 + \mathbf b_1$ | net inputs of the hidden units | $1 \times n_2$ |
+# | $\mathbf a_2 = \phi(\mathbf z_2)$ | hidden activations | $1 \times n_2$ |
+# | $W_2$, $\mathbf b_2$ | weights and biases from layer 2 into layer 3 | $n_2 \times n_3$, $1 \times n_3$ |
+# | $\mathbf z_3 = \mathbf a_2 W_2 + \mathbf b_2$ | net inputs of the output units | $1 \times n_3$ |
+# | $\mathbf a_3 = \phi(\mathbf z_3)$ | the outputs | $1 \times n_3$ |
+#
+# The entry $(W_1)_{jk}$ is the weight on the connection from input $j$ to hidden unit $k$,
+# so column $k$ of $W_1$ together with $(\mathbf b_1)_k$ is exactly the weight vector and
+# bias of one perceptron-like unit. Vectors are rows, so a whole batch of $n$ examples is a
+# matrix $A_1$ with one example per row and the same formulas hold:
+# $Z_2 = A_1 W_1 + \mathbf b_1$, the bias being added to every row.
+# This is also how Keras stores a `Dense` layer: its `kernel` has shape
+# (inputs, units) and its `bias` shape (units,).
+#
+# The activation $\phi$ is applied entry by entry. In this lecture it is the logistic
+# sigmoid $\sigma(z) = 1/(1+e^{-z})$.
+
+# %% [markdown]
+# ## 2. Counting parameters
+#
+# Each unit in layer $l+1$ has one weight per unit of layer $l$ plus one bias, so a fully
+# connected network with layer sizes $n_1, n_2, \dots, n_L$ has
+#
+# $$N_w = \sum_{l=1}^{L-1} (n_l + 1)\, n_{l+1}$$
+#
+# parameters. With 5 inputs, 20 hidden units and 3 outputs that is
+# $(5+1)\cdot 20 + (20+1)\cdot 3 = 120 + 63 = 183$.
+
+# %%
+def count_parameters(sizes):
+    """Weights and biases of a fully connected network with the given layer sizes."""
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+def keras_mlp(sizes, activation="sigmoid"):
+    """A Keras Sequential MLP with the given layer sizes (first entry = number of inputs)."""
+    layers = [keras.layers.Dense(n, activation=activation) for n in sizes[1:]]
+    return keras.Sequential([keras.Input(shape=(sizes[0],)), *layers])
+
+
+assert count_parameters([5, 20, 3]) == 183
+for sizes in ([5, 20, 3], [784, 128, 64, 10], [3, 2, 1]):
+    n_keras = keras_mlp(sizes).count_params()
+    assert count_parameters(sizes) == n_keras, (sizes, n_keras)
+    print(f"layer sizes {sizes}: {count_parameters(sizes):>7,d} parameters (Keras agrees)")
+
+# %% [markdown]
+# Keras's own summary lists the same numbers layer by layer:
+
+# %%
+keras_mlp([5, 20, 3]).summary()
+
+# %% [markdown]
+# <details><summary>Self-test: how many parameters does a network with 10 inputs, two hidden
+# layers of 50 units and 1 output have? Which layer holds most of them?</summary>
+#
+# $(10+1)\cdot 50 + (50+1)\cdot 50 + (50+1)\cdot 1 = 550 + 2550 + 51 = 3151$; the
+# hidden-to-hidden layer holds most of them, since its cost grows with the *product* of
+# the two widths.
+# </details>
+
+# %% [markdown]
+# ## 3. A forward pass by hand
+#
+# Three inputs $\mathbf x = (0.4,\ 0.2,\ 0.2)$ feed two sigmoid hidden units, which feed one
+# sigmoid output. The weights are
+#
+# $$W_1 = \begin{pmatrix} 1.0 & 0.5 \\ 0.5 & -0.3 \\ 0.25 & 0.8 \end{pmatrix},\quad
+# \mathbf b_1 = (0.2,\ 0.2),\qquad
+# W_2 = \begin{pmatrix} 1.0 \\ 0.5 \end{pmatrix},\quad b_2 = 0.05 .$$
+#
+# Hidden unit 1: $z = 0.4\cdot 1.0 + 0.2\cdot 0.5 + 0.2\cdot 0.25 + 0.2 = 0.75$ and
+# $\sigma(0.75) \approx 0.68$.
+#
+# Hidden unit 2: $z = 0.4\cdot 0.5 + 0.2\cdot(-0.3) + 0.2\cdot 0.8 + 0.2 = 0.50$ and
+# $\sigma(0.50) \approx 0.62$.
+#
+# Output: $z = 0.68\cdot 1.0 + 0.62\cdot 0.5 + 0.05 \approx 1.04$ and
+# $\sigma(1.04) \approx 0.74$.
+#
+# The same computation in numpy, one matrix product per layer:
+
+# %%
+x = np.array([[0.4, 0.2, 0.2]])
+W1 = np.array([[1.0, 0.5], [0.5, -0.3], [0.25, 0.8]])
+b1 = np.array([0.2, 0.2])
+W2 = np.array([[1.0], [0.5]])
+b2 = np.array([0.05])
+
+z2 = x @ W1 + b1
+a2 = sigmoid(z2)
+z3 = a2 @ W2 + b2
+a3 = sigmoid(z3)
+print("z2 =", z2.round(4), " a2 =", a2.round(4))
+print("z3 =", z3.round(4), " a3 =", a3.round(4))
+
+assert np.allclose(z2, [[0.75, 0.50]])
+assert np.array_equal(a2.round(2), [[0.68, 0.62]])
+assert np.array_equal(a3.round(2), [[0.74]])
+print(f"[figure] hidden activations {a2.round(2)[0].tolist()}, output {a3.round(2)[0, 0]}")
+
+# %% [markdown]
+# A picture of this little network, with the weights on the connections and the
+# activations in the units:
+
+# %%
+def draw_network(weights, activations, ax):
+    """Draw a fully connected net: ``weights[l]`` has shape (n_l, n_{l+1})."""
+    sizes = [len(a) for a in activations]
+    pos = [[(col, (n - 1) / 2 - k) for k in range(n)] for col, n in enumerate(sizes)]
+    for col, W in enumerate(weights):
+        for j, (x0, y0) in enumerate(pos[col]):
+            for k, (x1, y1) in enumerate(pos[col + 1]):
+                ax.plot([x0, x1], [y0, y1], color="tab:blue" if W[j, k] > 0 else "tab:red",
+                        lw=0.5 + 2 * abs(W[j, k]), zorder=1)
+                ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), f"{W[j, k]:g}",
+                        fontsize=8, ha="center", va="center",
+                        bbox=dict(fc="white", ec="none", pad=0.5))
+    for col, column in enumerate(pos):
+        for k, (x0, y0) in enumerate(column):
+            ax.add_patch(plt.Circle((x0, y0), 0.18, fc="lightyellow", ec="black", zorder=2))
+            ax.text(x0, y0, f"{activations[col][k]:.2f}", ha="center", va="center", zorder=3)
+    ax.set_xlim(-0.4, len(sizes) - 0.6)
+    ax.set_ylim(-max(sizes) / 2, max(sizes) / 2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+fig, ax = plt.subplots(figsize=(6, 4))
+draw_network([W1, W2], [x[0], a2[0], a3[0]], ax)
+ax.set_title("inputs → 2 sigmoid hidden units → sigmoid output\n"
+             "(blue: positive weight, red: negative; biases not drawn)")
+plt.show()
+
+# %% [markdown]
+# Keras computes the same thing once we copy our weights into a model of the same shape:
+
+# %%
+model = keras_mlp([3, 2, 1])
+model.set_weights([W1, b1, W2, b2])
+a3_keras = model.predict(x, verbose=0)
+assert np.allclose(a3_keras, a3, atol=1e-6)  # Keras computes in float32
+print("Keras output:", a3_keras.ravel(), " numpy output:", a3.ravel())
+
+# %% [markdown]
+# ## 4. Why stacked linear layers collapse into one
+#
+# Without a nonlinear activation, two layers compute
+#
+# $$(\mathbf x W_1 + \mathbf b_1) W_2 + \mathbf b_2 = \mathbf x\,(W_1 W_2) + (\mathbf b_1 W_2 + \mathbf b_2),$$
+#
+# one linear layer with weights $W = W_1 W_2$ and bias $\mathbf b = \mathbf b_1 W_2 + \mathbf b_2$.
+# However many linear layers we stack, the network can only draw a straight decision
+# boundary, and a narrow middle layer only *limits* it: $\operatorname{rank}(W_1W_2)$ is at
+# most the smallest width. Numerically:
+
+# %%
+rng = np.random.default_rng(0)
+La, ba = rng.normal(size=(4, 3)), rng.normal(size=3)   # 4 inputs -> 3 units
+Lb, bb = rng.normal(size=(3, 5)), rng.normal(size=5)   # 3 units -> 5 units
+Lc, bc = rng.normal(size=(5, 2)), rng.normal(size=2)   # 5 units -> 2 outputs
+X_demo = rng.normal(size=(6, 4))
+
+deep = ((X_demo @ La + ba) @ Lb + bb) @ Lc + bc
+W_single = La @ Lb @ Lc
+b_single = (ba @ Lb + bb) @ Lc + bc
+assert np.allclose(deep, X_demo @ W_single + b_single)
+print("one equivalent layer: W =\n", W_single.round(3), "\nb =", b_single.round(3))
+print("rank of La @ Lb:", np.linalg.matrix_rank(La @ Lb), "(a 4x5 matrix, but only 3 units between)")
+assert np.linalg.matrix_rank(La @ Lb) == 3
+
+# %% [markdown]
+# The same holds for a trained network. On the two moons, an MLP with the identity as
+# activation is a logistic regression in disguise (the code checks that its collapsed
+# weights reproduce its outputs) and draws a straight boundary; with a sigmoid it bends its
+# boundary around the moons.
+
+# %%
+n_points = pick(400, 200)
+X, y = make_nonlinear(n_points, "moons", noise=0.2, seed=0)
+X_test, y_test = make_nonlinear(n_points, "moons", noise=0.2, seed=1)
+
+
+def fit_mlp(hidden, activation="logistic", seed=0):
+    """A one-hidden-layer MLP fitted with L-BFGS (fast and deterministic on small data).
+
+    A little weight decay (``alpha=0.1``) keeps the weights moderate and the units soft.
+    """
+    return MLPClassifier(hidden_layer_sizes=(hidden,), activation=activation, solver="lbfgs",
+                         alpha=0.1, max_iter=pick(2000, 500), random_state=seed).fit(X, y)
+
+
+linear_mlp = fit_mlp(4, activation="identity")
+logreg = LogisticRegression().fit(X, y)
+sigmoid_mlp = fit_mlp(4)
+
+# the identity MLP is one linear model in disguise: its collapsed weights give the same outputs
+W_lin = linear_mlp.coefs_[0] @ linear_mlp.coefs_[1]
+b_lin = linear_mlp.intercepts_[0] @ linear_mlp.coefs_[1] + linear_mlp.intercepts_[1]
+assert np.allclose(sigmoid(X @ W_lin + b_lin).ravel(), linear_mlp.predict_proba(X)[:, 1])
+
+fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+for ax, (name, clf) in zip(axes, [("logistic regression", logreg),
+                                  ("MLP, 4 identity units", linear_mlp),
+                                  ("MLP, 4 sigmoid units", sigmoid_mlp)]):
+    plot_decision_regions(X, y, clf.predict, ax=ax)
+    acc = clf.score(X_test, y_test)
+    ax.set_title(f"{name}\ntest accuracy {acc:.3f}")
+    print(f"[figure] {name}: test accuracy {acc:.3f}")
+plt.show()
+
+# %% [markdown]
+# ## 5. Inside a small network
+#
+# Take a network with only **three** sigmoid hidden units. Hidden unit $k$ computes
+# $\sigma(\mathbf x\,W_1[:, k] + b_{1k})$: it *is* a logistic-regression model, with its own
+# straight line $\mathbf x\,W_1[:, k] + b_{1k} = 0$ on which its activation is 0.5. The
+# output unit then takes a weighted vote of the three soft half-planes.
+#
+# First we check that the formulas of section 1, applied to scikit-learn's fitted weights
+# (`coefs_` are our $W$s, `intercepts_` our $\mathbf b$s), reproduce its predictions.
+
+# %%
+net = fit_mlp(3)
+(W1, W2), (b1, b2) = net.coefs_, net.intercepts_
+A2 = sigmoid(X @ W1 + b1)
+A3 = sigmoid(A2 @ W2 + b2)
+assert np.allclose(A3.ravel(), net.predict_proba(X)[:, 1])
+print("W1 =\n", W1.round(2), "\nb1 =", b1.round(2), "\nW2 =", W2.ravel().round(2), " b2 =", b2.round(2))
+print(f"[figure] 3 sigmoid hidden units: test accuracy {net.score(X_test, y_test):.3f}")
+
+# %% [markdown]
+# Each hidden unit's activation over the plane, with its 0.5-line, and the network's
+# decision region with all three lines on top:
+
+# %%
+g0, g1 = np.meshgrid(np.linspace(-2, 3, 200), np.linspace(-1.5, 2, 200))
+grid = np.c_[g0.ravel(), g1.ravel()]
+H = sigmoid(grid @ W1 + b1)
+line_x = np.linspace(-2, 3, 2)
+
+
+def draw_unit_line(ax, k, **kwargs):
+    """The line on which hidden unit k's net input is 0 (its activation 0.5)."""
+    ax.plot(line_x, -(W1[0, k] * line_x + b1[k]) / W1[1, k], "k--", **kwargs)
+
+
+fig, axes = plt.subplots(1, 4, figsize=(17, 4), layout="constrained")
+for k, ax in enumerate(axes[:3]):
+    im = ax.contourf(g0, g1, H[:, k].reshape(g0.shape), levels=np.linspace(0, 1, 11),
+                     cmap="Greys", alpha=0.7)
+    for c, color in enumerate(["tab:blue", "tab:orange"]):
+        ax.scatter(*X[y == c].T, color=color, s=8, edgecolor="k", linewidth=0.2)
+    draw_unit_line(ax, k)
+    ax.set(xlim=(-2, 3), ylim=(-1.5, 2), title=f"unit {k + 1}, output weight {W2[k, 0]:+.1f}")
+fig.colorbar(im, ax=axes[:3], label="hidden activation", shrink=0.8)
+plot_decision_regions(X, y, net.predict, ax=axes[3])
+for k in range(3):
+    draw_unit_line(axes[3], k, lw=1)
+axes[3].set(xlim=(-2, 3), ylim=(-1.5, 2), title="the network: a vote of 3 half-planes")
+plt.show()
+
+# %% [markdown]
+# More hidden units give the output more half-planes to combine. Test accuracy against the
+# number of hidden units (each net fitted from the same seed):
+
+# %%
+widths = pick([1, 2, 3, 4, 8, 16], [1, 3, 8])
+accs = [fit_mlp(h).score(X_test, y_test) for h in widths]
+for h, acc in zip(widths, accs):
+    print(f"[figure] {h:>2d} hidden units: test accuracy {acc:.3f}")
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(widths, accs, "o-")
+ax.axhline(logreg.score(X_test, y_test), color="gray", ls=":", label="logistic regression")
+ax.set(xscale="log", xlabel="hidden units", ylabel="test accuracy", xticks=widths,
+       xticklabels=widths)
+ax.legend()
+ax.grid(alpha=0.3)
+plt.show()
+
+# %% [markdown]
+# With one hidden unit the network is a logistic regression followed by a monotone squashing,
+# so its boundary is still a straight line. From three units on it follows the moons. Past
+# that the gain is small here: the noise in the data, not the network, limits the accuracy.
+#
+# <details><summary>Self-test: the output unit of the three-unit network has weights
+# $W_2$. What does a large negative entry of $W_2$ mean for the picture above?</summary>
+#
+# That hidden unit votes *against* class 1: the side of its line where it is active (dark in
+# its panel) pushes the output towards class 0.
+# </details>
+#
+# <details><summary>Self-test: would replacing the sigmoid by ReLU in the hidden layer
+# still let the network bend its boundary? And replacing it by $\phi(z) = 2z$?</summary>
+#
+# ReLU, yes: it is nonlinear (piecewise linear), so the boundary becomes a polygon-like
+# curve. $\phi(z) = 2z$, no: it is linear, and the layers collapse into one as in section 4.
+# </details>

@@ -1,0 +1,679 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lecture 5 — Backpropagation
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/05_backpropagation.ipynb)
+#
+# Training a network means following the gradient of the loss with respect to every weight.
+# Backpropagation computes all those derivatives at the cost of about one extra forward
+# pass, by applying the chain rule from the output back to the inputs and reusing every
+# intermediate result. This lecture builds it up from the chain rule, through small
+# computational graphs, to a vectorised two-layer network written in numpy, and checks
+# every gradient against finite differences and against TensorFlow's automatic
+# differentiation.
+#
+# **Contents**
+# 1. The chain rule along a path and the sum rule across paths
+# 2. Computational graphs, forward and backward
+# 3. The sigmoid gate
+# 4. How gates route gradients: add, copy, multiply, max
+# 5. What it costs: finite differences against backpropagation
+# 6. Backpropagation through a two-layer network, vectorised
+# 7. The output sensitivity: squared error against cross-entropy
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+from threadpoolctl import threadpool_limits
+
+from coursedata.toy import make_nonlinear
+from nnkit import numerical_gradient, pick, relative_error, seed_everything
+from nnkit.plots import plot_curves, plot_decision_regions
+
+seed_everything(0)
+
+
+def sigmoid(z):
+    """The logistic function, element-wise."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# %% [markdown]
+# ## 1. The chain rule and the sum rule
+#
+# **Along a path.** If $x$ influences $L$ only through a chain $x \to u \to v \to L$, the
+# derivative is the product of the local derivatives along the chain:
+#
+# $$\frac{dL}{dx} = \frac{dL}{dv}\,\frac{dv}{du}\,\frac{du}{dx}.$$
+#
+# For one sigmoid neuron with squared error, $u = wx$, $v = \sigma(u)$, $L = (v - t)^2$, so
+# $\dfrac{dL}{dw} = 2(v - t)\cdot\sigma(u)\,(1 - \sigma(u))\cdot x$.
+#
+# **Across paths.** If $x$ reaches $L$ along several paths, through $u_1, \dots, u_m$, the
+# contributions of the paths add up:
+#
+# $$\frac{dL}{dx} = \sum_{k=1}^{m} \frac{\partial L}{\partial u_k}\,\frac{du_k}{dx}.$$
+#
+# For $f(x) = u\,v$ with $u = x^2$ and $v = \sin x$ this gives
+# $f'(x) = v \cdot 2x + u \cdot \cos x$, the product rule in disguise.
+#
+# We check both against central differences,
+# $\frac{f(x+\varepsilon) - f(x-\varepsilon)}{2\varepsilon}$, computed by
+# `nnkit.numerical_gradient`.
+
+# %%
+w, x_in, t = 0.7, 1.5, 0.2
+
+
+def neuron_loss(w_arr):
+    return float((sigmoid(w_arr[0] * x_in) - t) ** 2)
+
+
+u = w * x_in
+v = sigmoid(u)
+dL_dw_chain = 2 * (v - t) * v * (1 - v) * x_in
+dL_dw_numeric = numerical_gradient(neuron_loss, np.array([w]))[0]
+print(f"chain rule: {dL_dw_chain:.8f}   central differences: {dL_dw_numeric:.8f}")
+assert relative_error(dL_dw_chain, dL_dw_numeric) < 1e-8
+
+x0 = 1.3
+df_sum_rule = np.sin(x0) * 2 * x0 + x0**2 * np.cos(x0)
+df_numeric = numerical_gradient(lambda a: float(a[0] ** 2 * np.sin(a[0])), np.array([x0]))[0]
+print(f"sum rule:   {df_sum_rule:.8f}   central differences: {df_numeric:.8f}")
+assert relative_error(df_sum_rule, df_numeric) < 1e-8
+
+# %% [markdown]
+# ## 2. Computational graphs
+#
+# A computational graph breaks a function into elementary operations (nodes) connected by
+# the values flowing between them. Each node knows only its own *local* derivatives.
+# The **forward pass** computes the values from the inputs to the output; the **backward
+# pass** starts from $\partial f/\partial f = 1$ at the output and multiplies, at every node,
+# the gradient arriving from above (the *upstream* gradient) by the node's local
+# derivative. Where a value is used more than once, the gradients coming back add up
+# (the sum rule).
+#
+# To see this work we write a tiny reverse-mode differentiator: each `Node` stores its
+# value, its parents and the local derivatives with respect to them, all computed during the
+# forward pass; `backward` visits the nodes from the output down and accumulates the
+# gradients.
+
+# %%
+class Node:
+    """A value in a computational graph, with what backprop needs to know about it."""
+
+    def __init__(self, value, parents=(), local_grads=(), op="", name=""):
+        self.value = float(value)
+        self.parents = parents          # the nodes this one was computed from
+        self.local_grads = local_grads  # d(this) / d(parent), one per parent
+        self.op = op
+        self.name = name
+        self.grad = 0.0
+
+    def __add__(self, other):
+        other = as_node(other)
+        return Node(self.value + other.value, (self, other), (1.0, 1.0), "+")
+
+    def __mul__(self, other):
+        other = as_node(other)
+        return Node(self.value * other.value, (self, other), (other.value, self.value), "×")
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return f"Node({self.name or self.op}: value={self.value:g}, grad={self.grad:g})"
+
+
+def as_node(a):
+    return a if isinstance(a, Node) else Node(a, name=f"{a:g}")
+
+
+def exp(a):
+    e = np.exp(a.value)
+    return Node(e, (a,), (e,), "exp")
+
+
+def reciprocal(a):
+    return Node(1.0 / a.value, (a,), (-1.0 / a.value**2,), "1/x")
+
+
+def maximum(a, b):
+    first = a.value >= b.value
+    return Node(max(a.value, b.value), (a, b), (float(first), float(not first)), "max")
+
+
+def sigmoid_node(a):
+    s = sigmoid(a.value)
+    return Node(s, (a,), (s * (1 - s),), "σ")
+
+
+def topological_order(out):
+    """Every node of the graph, each one after all the nodes it was computed from."""
+    order, seen = [], set()
+
+    def visit(node):
+        if id(node) not in seen:
+            seen.add(id(node))
+            for p in node.parents:
+                visit(p)
+            order.append(node)
+
+    visit(out)
+    return order
+
+
+def backward(out):
+    """Fill in ``.grad`` = d(out)/d(node) for every node of the graph."""
+    order = topological_order(out)
+    for node in order:
+        node.grad = 0.0
+    out.grad = 1.0
+    for node in reversed(order):
+        for parent, local in zip(node.parents, node.local_grads):
+            parent.grad += local * node.grad   # chain rule; += is the sum rule
+
+
+# %% [markdown]
+# The classic first example: $f(x, y, z) = (x + y)\,z$ at $x = -2$, $y = 5$, $z = -4$.
+#
+# Forward: $q = x + y = 3$, $f = qz = -12$.
+#
+# Backward: $\partial f/\partial f = 1$. The multiply node swaps its inputs:
+# $\partial f/\partial z = q = 3$ and $\partial f/\partial q = z = -4$. The add node passes
+# the upstream gradient on unchanged: $\partial f/\partial x = \partial f/\partial y =
+# \partial f/\partial q \cdot 1 = -4$.
+
+# %%
+x, y, z = Node(-2.0, name="x"), Node(5.0, name="y"), Node(-4.0, name="z")
+q = x + y
+f = q * z
+backward(f)
+print(q, f, x, y, z, sep="\n")
+assert (q.value, f.value) == (3.0, -12.0)
+assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
+print(f"[figure] f = {f.value:g}, df/dx = {x.grad:g}, df/dy = {y.grad:g}, df/dz = {z.grad:g}")
+
+# the same numbers from finite differences and from TensorFlow's automatic differentiation
+num = numerical_gradient(lambda a: float((a[0] + a[1]) * a[2]), np.array([-2.0, 5.0, -4.0]))
+assert np.allclose(num, [-4.0, -4.0, 3.0])
+tx, ty, tz = (tf.Variable(v, dtype=tf.float64) for v in (-2.0, 5.0, -4.0))
+with tf.GradientTape() as tape:
+    tf_f = (tx + ty) * tz
+assert np.allclose([g.numpy() for g in tape.gradient(tf_f, [tx, ty, tz])], [-4.0, -4.0, 3.0])
+
+# %% [markdown]
+# A picture of the graph: the forward values in green above each edge, the gradients of
+# $f$ in red below.
+
+# %%
+def graph_layout(out):
+    """Positions for drawing: columns by depth, each node near the nodes that use it."""
+    order = topological_order(out)
+    depth = {}
+    for node in order:  # parents come first; longest path from an input
+        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
+    users = {id(node): [] for node in order}
+    for node in order:
+        for k, p in enumerate(node.parents):
+            users[id(p)].append((node, k))
+    for node in order:  # inputs and constants sit just left of their first use
+        if not node.parents:
+            depth[id(node)] = min(depth[id(u)] for u, _ in users[id(node)]) - 1
+    pos = {id(out): (1.4 * depth[id(out)], 0.0)}
+    for d in range(depth[id(out)] - 1, min(depth.values()) - 1, -1):
+        column = [n for n in order if depth[id(n)] == d]
+        wanted = []
+        for node in column:  # the mean height of its users, fanned out by parent index
+            ys = [pos[id(u)][1] + 0.6 * (len(u.parents) - 1) - 1.2 * k for u, k in users[id(node)]
+                  if id(u) in pos]
+            wanted.append(np.mean(ys))
+        ys = np.array(sorted(wanted, reverse=True))
+        for i in range(1, len(ys)):  # at least one unit apart
+            ys[i] = min(ys[i], ys[i - 1] - 1.0)
+        ys += np.mean(wanted) - ys.mean()
+        for node, y_node in zip(sorted(column, key=lambda n: -wanted[column.index(n)]), ys):
+            pos[id(node)] = (1.4 * d, y_node)
+    return order, pos
+
+
+def draw_graph(out, ax, title=""):
+    """Draw the graph ending in ``out``: forward values in green, gradients in red."""
+    order, pos = graph_layout(out)
+    for node in order:
+        for p in node.parents:
+            (x0, y0), (x1, y1) = pos[id(p)], pos[id(node)]
+            ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
+                arrowstyle="->", color="gray", shrinkA=14, shrinkB=14))
+            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+            ax.text(xm, ym + 0.08, f"{p.value:.3g}", color="green", ha="center", fontsize=9)
+            ax.text(xm, ym - 0.12, f"{p.grad:.3g}", color="red", ha="center", va="top",
+                    fontsize=9)
+    for node in order:
+        x0, y0 = pos[id(node)]
+        ax.add_patch(plt.Circle((x0, y0), 0.2, fc="lightyellow" if node.parents else "white",
+                                ec="black"))
+        ax.text(x0, y0, node.op or node.name, ha="center", va="center", fontsize=10)
+    x_out, y_out = pos[id(out)]
+    ax.text(x_out + 0.3, y_out + 0.08, f"{out.value:.3g}", color="green", fontsize=9)
+    ax.text(x_out + 0.3, y_out - 0.12, "1", color="red", va="top", fontsize=9)
+    xs, ys = zip(*pos.values())
+    ax.set(xlim=(min(xs) - 0.4, max(xs) + 0.7), ylim=(min(ys) - 0.5, max(ys) + 0.5))
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+fig, ax = plt.subplots(figsize=(4, 3))
+draw_graph(f, ax, "f = (x + y) z")
+plt.show()
+
+# %% [markdown]
+# ## 3. The sigmoid gate
+#
+# A neuron $f = \sigma(w_1 x_1 + w_2 x_2 + b)$ can be written with the primitives
+# multiply, add, exp and $1/x$, since $\sigma(s) = 1/(1 + e^{-s})$. Backpropagating through
+# each primitive works, but the whole chain after $s$ collapses into one local derivative,
+#
+# $$\frac{d\sigma}{ds} = \frac{e^{-s}}{(1+e^{-s})^2} = \sigma(s)\,\bigl(1 - \sigma(s)\bigr),$$
+#
+# so a single "sigmoid gate" that remembers its output can replace five nodes. Both ways
+# must give the same gradients:
+
+# %%
+def neuron_graph(w1, x1, w2, x2, b, fused):
+    """Build sigma(w1 x1 + w2 x2 + b) from primitives, or with one sigmoid gate."""
+    s = w1 * x1 + w2 * x2 + b
+    if fused:
+        return sigmoid_node(s)
+    return reciprocal(1.0 + exp(-1.0 * s))
+
+
+def neuron_inputs():
+    names = ("w1", "x1", "w2", "x2", "b")
+    return [Node(v, name=n) for v, n in zip((0.5, 2.0, -1.0, 1.5, 0.3), names)]
+
+
+grads = {}
+for fused in (False, True):
+    leaves = neuron_inputs()
+    out = neuron_graph(*leaves, fused=fused)
+    backward(out)
+    grads[fused] = np.array([leaf.grad for leaf in leaves])
+
+print("output:", out.value, "\nstep by step:  ", grads[False], "\nsigmoid gate:  ", grads[True])
+assert np.allclose(grads[False], grads[True])
+s_val = 0.5 * 2.0 - 1.0 * 1.5 + 0.3
+expected = sigmoid(s_val) * (1 - sigmoid(s_val)) * np.array([2.0, 0.5, 1.5, -1.0, 1.0])
+assert np.allclose(grads[True], expected)
+num = numerical_gradient(lambda a: float(sigmoid(a[0] * a[1] + a[2] * a[3] + a[4])),
+                         np.array([0.5, 2.0, -1.0, 1.5, 0.3]))
+assert relative_error(grads[True], num) < 1e-8
+
+leaves = neuron_inputs()
+out_steps = neuron_graph(*leaves, fused=False)
+backward(out_steps)
+fig, ax = plt.subplots(figsize=(12, 5))
+draw_graph(out_steps, ax, "σ(w1 x1 + w2 x2 + b) from primitives")
+plt.show()
+
+# %% [markdown]
+# ## 4. How gates route gradients
+#
+# Looking at the local derivatives, each kind of gate has a simple rule for what it does
+# with the upstream gradient $g$:
+#
+# | gate | forward | backward |
+# |---|---|---|
+# | add | $a + b$ | passes $g$ to both inputs unchanged (a *distributor*) |
+# | copy (fan-out) | $a \to (a, a)$ | *sums* the gradients coming back from every use |
+# | multiply | $a\,b$ | $g\,b$ to $a$ and $g\,a$ to $b$ (a *swapper*, scaled by $g$) |
+# | max | $\max(a, b)$ | all of $g$ to the larger input, 0 to the other (a *router*) |
+#
+# One expression uses all four: $f = \max(x\,y,\ y + z)\cdot x$, where $x$ and $y$ are each
+# used twice. At $x = 3$, $y = -1$, $z = 2$: $xy = -3$, $y + z = 1$, so the max takes the
+# second branch and $f = 3$. By the rules: the outer multiply sends the value of the max,
+# 1, to $x$ and $x = 3$ to the max; the max routes that 3 to $y + z$ and 0 to $xy$; the add
+# passes 3 on to $y$ and to $z$. The copies then sum: $\partial f/\partial x = 1 + 0 = 1$
+# (its use inside $xy$ gets nothing), $\partial f/\partial y = 3 + 0 = 3$ and
+# $\partial f/\partial z = 3$.
+
+# %%
+x, y, z = Node(3.0, name="x"), Node(-1.0, name="y"), Node(2.0, name="z")
+f = maximum(x * y, y + z) * x
+backward(f)
+print(f"f = {f.value:g}, grads: x {x.grad:g}, y {y.grad:g}, z {z.grad:g}")
+assert (f.value, x.grad, y.grad, z.grad) == (3.0, 1.0, 3.0, 3.0)
+num = numerical_gradient(lambda a: float(max(a[0] * a[1], a[1] + a[2]) * a[0]),
+                         np.array([3.0, -1.0, 2.0]))
+assert np.allclose(num, [1.0, 3.0, 3.0])
+
+# %% [markdown]
+# <details><summary>Self-test: change $z$ to $-5$ so that the max picks $xy$. What are the
+# three gradients now?</summary>
+#
+# $f = \max(-3, -6)\cdot 3 = -9$. The max routes the gradient into $xy$: $x$ gets
+# $y\cdot x = -3$ from that branch plus $\max(\cdot) = -3$ from the outer multiply, in total
+# $-6$; $y$ gets $x\cdot x = 9$; $z$ gets 0. Try it in the cell above.
+# </details>
+
+# %% [markdown]
+# ## 5. What it costs
+#
+# With $N_w$ weights, central differences need two forward passes *per weight*, and one
+# forward pass costs $O(N_w)$ multiply-adds, so the numerical gradient costs
+# $O(N_w^2)$. Computing each analytic partial derivative separately, path by path, is no
+# better: every weight repeats the work downstream of it. Backpropagation shares that
+# work: one forward pass plus one backward pass (about twice a forward pass) gives all
+# $N_w$ derivatives, $O(N_w)$ in total.
+#
+# We measure it on two-layer networks of growing width. A forward pass is timed directly;
+# the finite-difference gradient is run in full on the smaller networks (counting its
+# forward passes) and, for the larger ones, estimated as $2N_w$ timed forward passes.
+
+# %%
+def init_params(n_in, n_hidden, n_out, rng, scale=0.5):
+    """Weights of a two-layer network, drawn at random; biases small and random too."""
+    return {"W1": rng.normal(0, scale, (n_in, n_hidden)), "b1": rng.normal(0, 0.1, n_hidden),
+            "W2": rng.normal(0, scale, (n_hidden, n_out)), "b2": rng.normal(0, 0.1, n_out)}
+
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def forward(params, X):
+    """A1 = X, Z2 = A1 W1 + b1, A2 = sigmoid(Z2), Z3 = A2 W2 + b2, A3 = softmax(Z3)."""
+    A2 = sigmoid(X @ params["W1"] + params["b1"])
+    A3 = softmax(A2 @ params["W2"] + params["b2"])
+    return A2, A3
+
+
+def cross_entropy(A3, Y):
+    """Summed over the examples: L = -sum_i sum_k Y_ik log A3_ik."""
+    return float(-np.sum(Y * np.log(A3)))
+
+
+def backprop(params, X, Y):
+    """Gradients of the summed cross-entropy with respect to every parameter."""
+    A2, A3 = forward(params, X)
+    V2 = A3 - Y                                   # output delta, dL/dZ3
+    V1 = (V2 @ params["W2"].T) * A2 * (1 - A2)    # hidden delta, dL/dZ2
+    return {"W1": X.T @ V1, "b1": V1.sum(axis=0), "W2": A2.T @ V2, "b2": V2.sum(axis=0)}
+
+
+# %% [markdown]
+# (`backprop` is derived in section 6; here we only time it.)
+
+# %%
+def timed(fn, repeat=7):
+    """Best wall time of ``repeat`` calls (after one warm-up call), in seconds."""
+    fn()
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+rng = np.random.default_rng(0)
+n_in, n_out, batch = 64, 10, 64
+X_t = rng.normal(size=(batch, n_in))
+Y_t = np.eye(n_out)[rng.integers(0, n_out, batch)]
+widths = pick([4, 8, 16, 32, 64, 128, 256, 512], [4, 8, 16, 32, 64, 128])
+
+
+def finite_difference_gradient(params, X, Y):
+    """Central differences for every parameter; returns the gradients and the forward passes."""
+    calls = [0]
+    grads = {}
+    for key in params:
+        def loss_of(theta, key=key):
+            calls[0] += 1
+            return cross_entropy(forward({**params, key: theta}, X)[1], Y)
+
+        grads[key] = numerical_gradient(loss_of, params[key].copy())
+    return grads, calls[0]
+
+
+rows = []
+timing = threadpool_limits(limits=1)  # one BLAS thread: fairer, steadier timings
+for width in widths:
+    params = init_params(n_in, width, n_out, rng)
+    n_w = sum(p.size for p in params.values())
+    t_forward = timed(lambda: cross_entropy(forward(params, X_t)[1], Y_t))  # noqa: B023
+    t_backprop = timed(lambda: backprop(params, X_t, Y_t))  # noqa: B023
+    if width <= 16:  # small enough to run the whole finite-difference gradient
+        start = time.perf_counter()
+        _, calls = finite_difference_gradient(params, X_t, Y_t)
+        t_numeric, how = time.perf_counter() - start, "measured"
+        assert calls == 2 * n_w   # two forward passes per weight
+    else:
+        t_numeric, how = 2 * n_w * t_forward, "estimated"
+    rows.append((n_w, t_forward, t_backprop, t_numeric))
+    print(f"{width:>4d} hidden units, N_w = {n_w:>6d}: forward {t_forward * 1e3:7.3f} ms, "
+          f"backprop {t_backprop * 1e3:7.3f} ms, finite differences {t_numeric:8.3f} s ({how})")
+timing.restore_original_limits()
+
+n_w, t_forward, t_backprop, t_numeric = map(np.array, zip(*rows))
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.loglog(n_w, t_numeric, "o-", label="finite differences ($2N_w$ forward passes)")
+ax.loglog(n_w, t_backprop, "s-", label="backpropagation (1 forward + 1 backward)")
+ax.loglog(n_w, t_forward, "^:", label="one forward pass")
+ax.loglog(n_w, t_numeric[-1] * (n_w / n_w[-1]) ** 2, "k--", lw=0.8, label="slope 2")
+ax.set(xlabel="number of weights $N_w$", ylabel="seconds")
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3, which="both")
+plt.show()
+assert t_numeric[-1] > 100 * t_backprop[-1]
+
+# %% [markdown]
+# For small networks numpy's fixed overhead per call dominates, so the curves start flat;
+# once the matrices are large enough the forward pass and backpropagation grow in
+# proportion to $N_w$ and finite differences grow like $N_w^2$. Finite differences stay
+# useful for one thing: checking a backpropagation implementation on a *small* network.
+
+# %% [markdown]
+# ## 6. Backpropagation through a two-layer network
+#
+# Take a batch of $n$ examples, one per row of $A_1 = X$, with one-hot targets $Y$, and the
+# notation of lecture 4:
+#
+# $$Z_2 = A_1 W_1 + \mathbf b_1,\quad A_2 = \sigma(Z_2),\quad
+# Z_3 = A_2 W_2 + \mathbf b_2,\quad A_3 = \operatorname{softmax}(Z_3),\quad
+# L = -\sum_{i}\sum_k Y_{ik}\log (A_3)_{ik}.$$
+#
+# Write $V_2 = \partial L/\partial Z_3$ and $V_1 = \partial L/\partial Z_2$ for the
+# *sensitivities* (deltas) of the net inputs. Going backwards:
+#
+# $$V_2 = A_3 - Y \qquad \text{(section 7 shows why)}$$
+# $$\frac{\partial L}{\partial W_2} = A_2^\top V_2,\qquad
+# \frac{\partial L}{\partial \mathbf b_2} = \mathbf 1^\top V_2 \ \text{(column sums)}$$
+# $$V_1 = \bigl(V_2 W_2^\top\bigr) \odot A_2 \odot (1 - A_2)$$
+# $$\frac{\partial L}{\partial W_1} = A_1^\top V_1,\qquad
+# \frac{\partial L}{\partial \mathbf b_1} = \mathbf 1^\top V_1 .$$
+#
+# Every line is one of the gate rules: $Z_3 = A_2W_2$ is a multiply gate (so the gradient for
+# $W_2$ is the *other* input, $A_2$, times the upstream $V_2$), each hidden unit fans out to
+# every output (so $V_2 W_2^\top$ sums the gradients coming back), and the sigmoid gate
+# multiplies by $\sigma(1-\sigma)$. The matrix products also sum over the examples, because
+# the same weights are used by every row of the batch.
+#
+# `backprop` above implements these lines. Check every parameter against central
+# differences on a small network, and against TensorFlow:
+
+# %%
+rng = np.random.default_rng(1)
+X_small = rng.normal(size=(6, 3))
+Y_small = np.eye(3)[rng.integers(0, 3, 6)]
+params = init_params(3, 4, 3, rng)
+analytic = backprop(params, X_small, Y_small)
+for key, value in params.items():
+    def loss_of_one(theta, key=key):
+        return cross_entropy(forward({**params, key: theta}, X_small)[1], Y_small)
+
+    numeric = numerical_gradient(loss_of_one, value.copy())
+    err = relative_error(analytic[key], numeric)
+    print(f"{key}: shape {value.shape}, relative error {err:.1e}")
+    assert err < 1e-5, key
+
+tf_params = {k: tf.Variable(v) for k, v in params.items()}
+with tf.GradientTape() as tape:
+    tf_A2 = tf.sigmoid(X_small @ tf_params["W1"] + tf_params["b1"])
+    tf_Z3 = tf_A2 @ tf_params["W2"] + tf_params["b2"]
+    tf_loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(Y_small, tf_Z3))
+tf_grads = tape.gradient(tf_loss, tf_params)
+assert np.isclose(tf_loss.numpy(), cross_entropy(forward(params, X_small)[1], Y_small))
+for key in params:
+    assert np.allclose(tf_grads[key].numpy(), analytic[key], atol=1e-12), key
+print("TensorFlow's automatic differentiation agrees on every parameter.")
+
+# %% [markdown]
+# With correct gradients, training is a loop of forward pass, backward pass and step. Full-
+# batch gradient descent on the mean loss (gradients divided by $n$) on the two moons:
+
+# %%
+X, y = make_nonlinear(400, "moons", noise=0.2, seed=0)
+X_test, y_test = make_nonlinear(400, "moons", noise=0.2, seed=1)
+Y = np.eye(2)[y]
+params = init_params(2, 8, 2, np.random.default_rng(0))
+eta, epochs = 5.0, pick(1000, 300)
+losses = []
+for _ in range(epochs):
+    grads = backprop(params, X, Y)
+    losses.append(cross_entropy(forward(params, X)[1], Y) / len(X))
+    for key in params:
+        params[key] -= eta * grads[key] / len(X)
+
+
+def predict(X_new):
+    return forward(params, X_new)[1].argmax(axis=1)
+
+
+test_acc = np.mean(predict(X_test) == y_test)
+print(f"[figure] numpy MLP (8 sigmoid units, {epochs} epochs of gradient descent): "
+      f"test accuracy {test_acc:.3f}")
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.5))
+plot_curves({"training loss": losses}, ax=ax0, logy=True)
+plot_decision_regions(X, y, predict, ax=ax1)
+ax1.set_title(f"numpy backprop, test accuracy {test_acc:.3f}")
+plt.show()
+
+# %% [markdown]
+# ## 7. The output sensitivity: squared error against cross-entropy
+#
+# The output delta $V_2 = \partial L/\partial Z_3$ is where backpropagation starts, and it
+# depends on the pairing of output activation and loss. For one example and one sigmoid
+# output $a = \sigma(z)$ with target $y$:
+#
+# - **squared error** $L = \tfrac12 (a - y)^2$:
+#   $\quad V_2 = (a - y)\,\sigma'(z) = (a - y)\,a\,(1 - a)$;
+# - **cross-entropy** $L = -y\log a - (1-y)\log(1-a)$:
+#   $\quad V_2 = \Bigl(\frac{1-y}{1-a} - \frac{y}{a}\Bigr)\,a(1-a) = a - y$.
+#
+# The factor $a(1-a)$ cancels. The same happens for a softmax output with the multi-class
+# cross-entropy $L = -\sum_k y_k \log a_k$: since
+# $\partial a_k / \partial z_j = a_k(\delta_{kj} - a_j)$,
+#
+# $$\frac{\partial L}{\partial z_j} = -\sum_k \frac{y_k}{a_k}\,a_k(\delta_{kj} - a_j)
+# = -y_j + a_j \sum_k y_k = a_j - y_j ,$$
+#
+# so $V_2 = A_3 - Y$ for the whole batch. We check all three with central differences with
+# respect to $Z_3$:
+
+# %%
+rng = np.random.default_rng(2)
+Z3 = rng.normal(0, 2, size=(5, 3))
+Y_soft = np.eye(3)[rng.integers(0, 3, 5)]
+Y_bin = rng.integers(0, 2, size=(5, 1)).astype(float)
+Z_bin = rng.normal(0, 2, size=(5, 1))
+
+
+def mse_sigmoid(Z):
+    return float(0.5 * np.sum((sigmoid(Z) - Y_bin) ** 2))
+
+
+def bce_sigmoid(Z):
+    A = sigmoid(Z)
+    return float(-np.sum(Y_bin * np.log(A) + (1 - Y_bin) * np.log(1 - A)))
+
+
+def ce_softmax(Z):
+    return cross_entropy(softmax(Z), Y_soft)
+
+
+A_bin = sigmoid(Z_bin)
+checks = {
+    "sigmoid + squared error": (mse_sigmoid, Z_bin, (A_bin - Y_bin) * A_bin * (1 - A_bin)),
+    "sigmoid + cross-entropy": (bce_sigmoid, Z_bin, A_bin - Y_bin),
+    "softmax + cross-entropy": (ce_softmax, Z3, softmax(Z3) - Y_soft),
+}
+for name, (loss, Z, V2) in checks.items():
+    err = relative_error(V2, numerical_gradient(loss, Z.copy()))
+    print(f"{name}: relative error of V2 {err:.1e}")
+    assert err < 1e-5, name
+
+# %% [markdown]
+# Why it matters: when an output is *confidently wrong*, say $y = 1$ but $z = -5$, the
+# squared-error delta is multiplied by $\sigma'(-5) \approx 0.0066$ and the unit barely
+# learns, while the cross-entropy delta is close to its largest possible size.
+
+# %%
+z_grid = np.linspace(-8, 8, 400)
+a_grid = sigmoid(z_grid)
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(z_grid, np.abs((a_grid - 1) * a_grid * (1 - a_grid)), label="squared error")
+ax.plot(z_grid, np.abs(a_grid - 1), label="cross-entropy")
+ax.set(xlabel="net input $z$ of the output (target $y = 1$)", ylabel="$|V_2|$",
+       title="output delta: how hard the output is pushed")
+ax.axvspan(-8, 0, color="gray", alpha=0.1)
+ax.text(-7.5, 0.85, "wrong side", fontsize=9)
+ax.legend()
+ax.grid(alpha=0.3)
+plt.show()
+
+a5 = sigmoid(-5.0)
+print(f"[figure] y = 1, z = -5: squared-error delta {(a5 - 1) * a5 * (1 - a5):.4f}, "
+      f"cross-entropy delta {a5 - 1:.4f}")
+
+# %% [markdown]
+# <details><summary>Self-test: with the squared error and a sigmoid output, where is
+# $|V_2|$ largest for target $y = 1$? Why is that odd?</summary>
+#
+# Near $z = \ln\frac12 \approx -0.7$ (where $a = 1/3$), and it falls towards 0 as the output gets
+# *more* wrong. A learning signal that weakens as the error grows is the opposite of what
+# we want; with cross-entropy $|V_2| = 1 - a$ grows steadily with the error.
+# </details>
+#
+# <details><summary>Self-test: Keras's `CategoricalCrossentropy` averages the loss over the
+# batch. What becomes of $V_2$?</summary>
+#
+# $V_2 = (A_3 - Y)/n$: every gradient is divided by the batch size $n$, which is why the
+# training loop above divides by `len(X)`.
+# </details>

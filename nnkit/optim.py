@@ -1,0 +1,62 @@
+"""Pictures for the optimisation lecture: loss surfaces in 2-D and the paths optimisers take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from nnkit.plots import COLORS
+
+
+def plot_loss_contours(
+    loss: Callable[[np.ndarray], np.ndarray],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    ax: plt.Axes | None = None,
+    levels: int | Sequence[float] = 30,
+    log: bool = False,
+    resolution: int = 200,
+    minimum: Sequence[float] | None = None,
+) -> plt.Axes:
+    """Contour lines of a loss of two parameters over ``xlim`` x ``ylim``.
+
+    ``loss`` takes an array of shape (2, ...) (the two parameters stacked on the first axis)
+    and returns the loss with shape (...), so that it is evaluated on the whole grid at once.
+    With ``log=True`` the contours are spaced evenly in log(loss), which suits valleys such as
+    Rosenbrock's. ``minimum`` marks the optimum with a star.
+    """
+    ax = ax or plt.gca()
+    g0, g1 = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    values = np.asarray(loss(np.stack([g0, g1])), dtype=float)
+    if log:
+        values = np.log10(values - values.min() + 1e-3)
+    ax.contour(g0, g1, values, levels=levels, cmap="Greys_r", linewidths=0.6, alpha=0.8)
+    if minimum is not None:
+        ax.plot(*minimum, "*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+    ax.set(xlim=xlim, ylim=ylim)
+    return ax
+
+
+def plot_trajectories(
+    paths: Mapping[str, np.ndarray],
+    ax: plt.Axes | None = None,
+    markers: bool = True,
+    styles: Mapping[str, Mapping] | None = None,
+) -> plt.Axes:
+    """Draw each optimiser's path, an array of shape (steps + 1, 2), over the current axes.
+
+    The start is drawn as a black circle; ``styles`` may give extra ``plot`` keywords by name.
+    """
+    ax = ax or plt.gca()
+    for k, (name, path) in enumerate(paths.items()):
+        path = np.asarray(path)
+        kwargs = dict(color=COLORS[k % len(COLORS)], lw=1.3, label=name)
+        if markers:
+            kwargs.update(marker=".", markersize=4)
+        kwargs.update((styles or {}).get(name, {}))
+        ax.plot(path[:, 0], path[:, 1], **kwargs)
+        ax.plot(*path[0], "o", color="black", markersize=5)
+    ax.legend(fontsize=8, loc="best")
+    return ax

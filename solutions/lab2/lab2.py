@@ -1,0 +1,714 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab 2 — Logistic regression, one-vs-all
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab2/lab2.ipynb)
+#
+# Adaline fitted a straight line to labels 0 and 1. Logistic regression squashes the same net
+# input through the **sigmoid** and reads the result as a probability, which it fits by
+# minimising the **binary cross-entropy**. You will build it from its parts, train it by
+# gradient descent, and then train one classifier per iris species at once, with a single
+# weight matrix (**one-vs-all**), and compare it with scikit-learn's `LogisticRegression`.
+#
+# **Learning goals**
+# 1. Write a sigmoid that neither overflows nor warns, however large $|z|$ is.
+# 2. Write the binary cross-entropy in a numerically safe form and its gradient, and check the
+#    gradient against finite differences.
+# 3. Train binary logistic regression by batch gradient descent, on features standardised with
+#    training-set statistics only.
+# 4. Train $K$ one-vs-all classifiers together as one matrix product, turn their scores into
+#    class probabilities, and compare the result with scikit-learn.
+#
+# **Points:** 25, all autograded (sigmoid 3, loss 3, gradient 3, standardisation 2, binary
+# logistic regression 5, one-vs-all 7, comparison with scikit-learn 2).
+#
+# **Hand in:** this notebook, `lab2.ipynb`, with every `YOUR CODE HERE` replaced. Do not rename
+# it and do not delete or copy cells: the grader finds your answers by the cells' ids.
+# Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
+#
+# **Conventions used throughout** (the tests rely on them):
+# - labels are integers $0, \dots, K-1$; `predict` returns an integer array;
+# - binary model: weights `w_` of shape `(n_features,)`, bias `b_` a float;
+# - one-vs-all model: **one** weight matrix `W_` of shape `(n_features, K)` (column $k$ is the
+#   classifier "class $k$ against the rest") and biases `b_` of shape `(K,)`;
+# - `fit` starts by calling the given `_initialize`, which creates
+#   `self.rng_ = np.random.default_rng(random_state)`, draws the weights with
+#   `self.rng_.normal(0.0, 0.01, size=...)` and sets the biases to zero;
+# - `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+
+import nnkit.grading
+from coursedata.toy import IRIS_CLASSES, load_iris
+from nnkit import numerical_gradient, relative_error, seed_everything
+from nnkit.grading import expect, expect_close, expect_dtype, expect_equal, expect_shape
+from nnkit.plots import plot_curves, plot_decision_regions
+
+seed_everything(0)
+
+# %% [markdown]
+# ## 1. A sigmoid that does not overflow (3 points)
+#
+# The logistic sigmoid is
+#
+# $$\sigma(z) = \frac{1}{1 + e^{-z}} .$$
+#
+# Written like this, `np.exp(-z)` overflows for $z \lesssim -710$: numpy warns
+# (`RuntimeWarning: overflow encountered in exp`) and computes with `inf`. The same function
+# can be written so that the exponent is never positive:
+#
+# $$\sigma(z) = \frac{1}{1 + e^{-z}} \ \text{ for } z \ge 0, \qquad
+#   \sigma(z) = \frac{e^{z}}{1 + e^{z}} \ \text{ for } z < 0 ,$$
+#
+# and both branches only need $e^{-|z|} \in (0, 1]$. Careful: `np.where(cond, a, b)` computes
+# `a` and `b` for *every* element before choosing, so a branch that overflows where it is not
+# chosen still warns.
+#
+# `sigmoid(z)` takes a number, a list or an array of any shape and returns a float array of
+# the same shape (a 0-d array, or a numpy float, for a number). It must not warn for any $z$,
+# and must give exactly `0.0` at $z = -1000$ and exactly `1.0` at $z = 1000$.
+# (`scipy.special.expit` is a library version of this function; here you write your own.)
+
+# %% nbgrader={"grade": false, "grade_id": "sigmoid", "locked": false, "schema_version": 3, "solution": true}
+def sigmoid(z):
+    """The logistic function 1 / (1 + exp(-z)), element-wise, without overflow."""
+    ### BEGIN SOLUTION
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_sigmoid", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+s = sigmoid(np.array([-2.0, 0.0, 2.0]))
+expect_shape(s, (3,), "sigmoid of an array of 3 values")
+expect_dtype(s, "float", "sigmoid")
+expect_close(s, [0.11920292202211755, 0.5, 0.8807970779778823], "sigmoid([-2, 0, 2])",
+             rtol=1e-12, show_expected=True)
+expect_shape(sigmoid(0.0), (), "sigmoid of a single number")
+with warnings.catch_warnings():
+    warnings.simplefilter("error")  # a warning becomes an error here
+    try:
+        big = sigmoid(np.array([-1000.0, 1000.0]))
+    except (RuntimeWarning, FloatingPointError) as err:
+        raise AssertionError(f"sigmoid([-1000, 1000]) must not warn, but it did: {err}") from None
+expect(big[0] == 0.0 and big[1] == 1.0,
+       f"sigmoid(-1000) must be exactly 0.0 and sigmoid(1000) exactly 1.0, got {big.tolist()}")
+### BEGIN HIDDEN TESTS
+import math
+import warnings
+
+import nnkit.grading
+
+
+def _ref_sigmoid(t):
+    return 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
+
+
+_z = np.array([[-1000.0, -745.0, -709.9, -40.0, -1e-3, 0.0],
+               [2.5e-4, 3.5, 36.0, 710.0, 745.5, 1000.0]])
+_ref = np.array([[_ref_sigmoid(t) for t in row] for row in _z])
+with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+    warnings.simplefilter("error")
+    _s = sigmoid(_z)
+    _s_list = sigmoid([-1000, 0, 1000])
+    _s_neg = sigmoid(-1000.0)
+    _s_3d = sigmoid(np.linspace(-800.0, 800.0, 24).reshape(2, 3, 4))
+nnkit.grading.expect_shape(_s, (2, 6), "sigmoid of a (2, 6) array")
+nnkit.grading.expect_close(_s, _ref, "sigmoid at large and small |z|", rtol=1e-12, atol=0.0)
+nnkit.grading.expect_dtype(_s_list, "float", "sigmoid of a list of integers")
+nnkit.grading.expect_equal(_s_list, [0.0, 0.5, 1.0], "sigmoid([-1000, 0, 1000])")
+nnkit.grading.expect(float(_s_neg) == 0.0 and np.shape(_s_neg) == (), "sigmoid(-1000.0)")
+_ref3 = np.array([_ref_sigmoid(t) for t in np.linspace(-800.0, 800.0, 24)]).reshape(2, 3, 4)
+nnkit.grading.expect_close(_s_3d, _ref3, "sigmoid of a 3-D array", rtol=1e-12, atol=0.0)
+### END HIDDEN TESTS
+
+# %%
+z_plot = np.linspace(-8, 8, 200)
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(z_plot, sigmoid(z_plot))
+ax.axhline(0.5, color="gray", linewidth=0.5)
+ax.set_xlabel("$z$")
+ax.set_ylabel(r"$\sigma(z)$")
+plt.show()
+
+# %% [markdown]
+# ## 2. Binary cross-entropy and its gradient (6 points)
+#
+# With $z^{(i)} = \mathbf{w}^\top \mathbf{x}^{(i)} + b$ and $p^{(i)} = \sigma(z^{(i)})$, the
+# model says $P(y = 1 \mid \mathbf{x}) = p$. The negative log-likelihood of the labels,
+# averaged over the $n$ examples, is the **binary cross-entropy**
+#
+# $$L(\mathbf{w}, b) = -\frac{1}{n}\sum_{i=1}^{n}
+#   \Big[y^{(i)} \ln p^{(i)} + \big(1 - y^{(i)}\big) \ln\big(1 - p^{(i)}\big)\Big].$$
+#
+# Taking logarithms of probabilities breaks down for confident predictions: $\sigma(40)$ is
+# already exactly `1.0` in floating point, so $\ln(1 - p) = -\infty$. Use
+# $\ln\sigma(z) = -\ln(1 + e^{-z})$ and $\ln(1 - \sigma(z)) = -\ln(1 + e^{z})$ to write one
+# example's loss in terms of $z$ alone:
+#
+# $$\ell(z, y) = \ln\big(1 + e^{z}\big) - y\,z ,$$
+#
+# and compute $\ln(1 + e^{z}) = \ln(e^0 + e^z)$ with `np.logaddexp(0.0, z)`, which never
+# overflows. The gradient has the same form as Adaline's, with $\sigma(z)$ in place of $z$:
+#
+# $$\frac{\partial L}{\partial \mathbf{w}} = \frac{1}{n} X^\top \big(\sigma(\mathbf{z}) - \mathbf{y}\big),
+#   \qquad
+#   \frac{\partial L}{\partial b} = \frac{1}{n} \sum_{i=1}^{n} \big(\sigma(z^{(i)}) - y^{(i)}\big).$$
+#
+# `logistic_loss` returns a float; `logistic_gradient` returns the pair
+# `(grad_w, grad_b)`: an array shaped like `w` and a float.
+
+# %% nbgrader={"grade": false, "grade_id": "cross_entropy", "locked": false, "schema_version": 3, "solution": true}
+def logistic_loss(w, b, X, y):
+    """Mean binary cross-entropy of the model sigmoid(X w + b) on labels y in {0, 1}."""
+    ### BEGIN SOLUTION
+    z = np.asarray(X, dtype=float) @ w + b
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+    ### END SOLUTION
+
+
+def logistic_gradient(w, b, X, y):
+    """Gradient of logistic_loss with respect to w and b: (grad_w, grad_b)."""
+    ### BEGIN SOLUTION
+    X = np.asarray(X, dtype=float)
+    error = sigmoid(X @ w + b) - y
+    return X.T @ error / X.shape[0], float(np.mean(error))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_loss", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+X_hand = np.array([[1.0, 2.0], [0.0, 0.0], [3.0, 1.0]])
+y_hand = np.array([0, 1, 1])
+w_hand, b_hand = np.array([1.0, -1.0]), 0.5  # so z = [-0.5, 0.5, 2.5]
+loss = logistic_loss(w_hand, b_hand, X_hand, y_hand)
+expect_shape(loss, (), "logistic_loss (a single number)")
+expect_close(loss, 0.3423479, "logistic_loss on the hand-worked example", rtol=1e-6,
+             show_expected=True)
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    try:
+        confident = logistic_loss(np.array([100.0]), 0.0, np.array([[1.0], [-1.0]]), np.array([0, 1]))
+    except (RuntimeWarning, FloatingPointError) as err:
+        raise AssertionError(f"logistic_loss at z = ±100 must not warn, but it did: {err}") from None
+expect_close(confident, 100.0, "loss of two confident mistakes (z = 100 for y = 0, z = -100 for y = 1)",
+             show_expected=True)
+### BEGIN HIDDEN TESTS
+import math
+import warnings
+
+import nnkit.grading
+
+_rng = np.random.default_rng(1234)
+_X = _rng.normal(size=(17, 3))
+_y = (_rng.random(17) > 0.5).astype(int)
+_w, _b = _rng.normal(size=3), float(_rng.normal())
+_z = _X @ _w + _b
+_ref = np.mean([math.log1p(math.exp(t)) - yy * t for t, yy in zip(_z, _y)])
+nnkit.grading.expect_close(logistic_loss(_w, _b, _X, _y), _ref, "logistic_loss on random data", rtol=1e-10)
+_X1 = np.array([[2.0, -1.0, 0.5]])
+_z1 = float(_X1[0] @ _w + _b)
+nnkit.grading.expect_close(logistic_loss(_w, _b, _X1, np.array([1])),
+                           math.log1p(math.exp(-_z1)), "logistic_loss on a single sample", rtol=1e-10)
+_Xc = np.array([[1.0], [-1.0], [1.0], [-1.0], [0.0]])
+_yc = np.array([0, 1, 1, 0, 1])
+with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+    warnings.simplefilter("error")
+    _lc = logistic_loss(np.array([1000.0]), 0.0, _Xc, _yc)
+nnkit.grading.expect_close(_lc, (1000.0 + 1000.0 + 0.0 + 0.0 + math.log(2.0)) / 5,
+                           "logistic_loss with z = ±1000", rtol=1e-12)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_gradient", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+grad_w, grad_b = logistic_gradient(w_hand, b_hand, X_hand, y_hand)
+expect_shape(grad_w, (2,), "grad_w")
+expect_shape(grad_b, (), "grad_b")
+num_w = numerical_gradient(lambda v: logistic_loss(v, b_hand, X_hand, y_hand), w_hand.copy())
+num_b = numerical_gradient(lambda v: logistic_loss(w_hand, v[0], X_hand, y_hand), np.array([b_hand]))
+print("relative error, w:", relative_error(grad_w, num_w), " b:", relative_error(grad_b, num_b[0]))
+expect(relative_error(grad_w, num_w) < 1e-6, "grad_w disagrees with the numerical gradient of the loss")
+expect(relative_error(grad_b, num_b[0]) < 1e-6, "grad_b disagrees with the numerical gradient of the loss")
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+
+def _ref_loss(w, b, X, y):
+    z = X @ w + b
+    return float(np.mean(np.logaddexp(0.0, z) - y * z))
+
+
+def _central(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += eps
+        xm[i] -= eps
+        g[i] = (f(xp) - f(xm)) / (2 * eps)
+    return g
+
+
+_rng = np.random.default_rng(4321)
+for _n, _d in [(23, 4), (1, 3), (6, 1)]:
+    _X = _rng.normal(size=(_n, _d)) * 2.0
+    _y = (_rng.random(_n) > 0.4).astype(int)
+    _w, _b = _rng.normal(size=_d), float(_rng.normal())
+    _gw, _gb = logistic_gradient(_w, _b, _X, _y)
+    _nw = _central(lambda v: _ref_loss(v, _b, _X, _y), _w)
+    _nb = _central(lambda v: _ref_loss(_w, v[0], _X, _y), np.array([_b]))[0]
+    nnkit.grading.expect_close(_gw, _nw, f"grad_w (n={_n}, d={_d}) against a numerical gradient",
+                               rtol=1e-5, atol=1e-8)
+    nnkit.grading.expect_close(_gb, _nb, f"grad_b (n={_n}, d={_d}) against a numerical gradient",
+                               rtol=1e-5, atol=1e-8)
+    _p = 1.0 / (1.0 + np.exp(-(_X @ _w + _b)))
+    nnkit.grading.expect_close(_gw, _X.T @ (_p - _y) / _n, "grad_w", rtol=1e-9, atol=1e-12)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 3. Standardising without peeking at the test set (2 points)
+#
+# Gradient descent needs features on similar scales. The mean and standard deviation used for
+# scaling are *learned from data*, so they must come from the training set alone, and the
+# test set is then scaled with the **training** statistics (as if the test flowers arrived
+# one at a time, after training). Write `standardize(X_train, X_test)`, which returns both
+# sets scaled column by column with the training mean and (population, `ddof=0`) standard
+# deviation. It must not modify its arguments.
+
+# %% nbgrader={"grade": false, "grade_id": "standardize", "locked": false, "schema_version": 3, "solution": true}
+def standardize(X_train, X_test):
+    """(X_train_std, X_test_std), both scaled with the training set's column means and stds."""
+    ### BEGIN SOLUTION
+    mean = np.mean(X_train, axis=0)
+    std = np.std(X_train, axis=0)
+    return (X_train - mean) / std, (X_test - mean) / std
+    ### END SOLUTION
+
+
+# %% [markdown]
+# We keep 30% of the flowers as a test set, stratified so each species keeps its share.
+
+# %%
+X_all, y_all = load_iris()
+X_train, X_test, y_train, y_test = train_test_split(X_all, y_all, test_size=0.3, stratify=y_all,
+                                                    random_state=0)
+X_train_std, X_test_std = standardize(X_train, X_test)
+print(X_train_std.shape, X_test_std.shape, np.bincount(y_train), np.bincount(y_test))
+
+# %% nbgrader={"grade": true, "grade_id": "test_standardize", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+expect_shape(X_train_std, X_train.shape, "standardised training set")
+expect_shape(X_test_std, X_test.shape, "standardised test set")
+expect_close(X_train_std.mean(axis=0), np.zeros(4), "column means of the standardised training set",
+             atol=1e-10)
+expect_close(X_train_std.std(axis=0), np.ones(4), "column stds of the standardised training set")
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+_rng = np.random.default_rng(77)
+_A = _rng.normal(3.0, 2.0, size=(12, 3)) * np.array([1.0, 10.0, 0.1])
+_B = _rng.normal(-1.0, 5.0, size=(5, 3))
+_A0, _B0 = _A.copy(), _B.copy()
+_As, _Bs = standardize(_A, _B)
+_m, _sd = _A0.mean(axis=0), _A0.std(axis=0)
+nnkit.grading.expect_close(_As, (_A0 - _m) / _sd, "standardised training set", rtol=1e-10)
+nnkit.grading.expect_close(_Bs, (_B0 - _m) / _sd, "test set scaled with the training statistics",
+                           rtol=1e-10)
+nnkit.grading.expect_equal(_A, _A0, "standardize must not modify X_train")
+nnkit.grading.expect_equal(_B, _B0, "standardize must not modify X_test")
+_As1, _Bs1 = standardize(_A, _B[:1])
+nnkit.grading.expect_close(_Bs1, (_B0[:1] - _m) / _sd, "a test set of a single flower", rtol=1e-10)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 4. Binary logistic regression by gradient descent (5 points)
+#
+# One epoch is one step against the whole-batch gradient of the cross-entropy,
+# $\mathbf{w} \leftarrow \mathbf{w} - \eta\, \partial L / \partial \mathbf{w}$ and
+# $b \leftarrow b - \eta\, \partial L / \partial b$; use your `logistic_loss` and
+# `logistic_gradient`. `predict_proba(X)` returns $P(y = 1 \mid \mathbf{x})$ for each row,
+# shape `(n,)`, and `predict(X)` returns 1 where that probability is at least 0.5, else 0.
+
+# %% nbgrader={"grade": false, "grade_id": "logreg", "locked": false, "schema_version": 3, "solution": true}
+class LogisticRegressionGD:
+    """Binary logistic regression trained by full-batch gradient descent."""
+
+    def __init__(self, eta=0.1, n_iter=100, random_state=1):
+        self.eta = eta
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def net_input(self, X):
+        return np.asarray(X, dtype=float) @ self.w_ + self.b_
+
+    def _initialize(self, n_features):
+        self.rng_ = np.random.default_rng(self.random_state)
+        self.w_ = self.rng_.normal(0.0, 0.01, size=n_features)
+        self.b_ = 0.0
+
+    def predict_proba(self, X):
+        """P(y = 1 | x) for each row of X, shape (n,)."""
+        ### BEGIN SOLUTION
+        return sigmoid(self.net_input(X))
+        ### END SOLUTION
+
+    def predict(self, X):
+        """Class labels (0 or 1) as an integer array."""
+        ### BEGIN SOLUTION
+        return np.where(self.predict_proba(X) >= 0.5, 1, 0)
+        ### END SOLUTION
+
+    def fit(self, X, y):
+        """Gradient descent on the cross-entropy; record losses_ per epoch; return self."""
+        ### BEGIN SOLUTION
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y, dtype=float)
+        self._initialize(X.shape[1])
+        self.losses_ = []
+        for _ in range(self.n_iter):
+            self.losses_.append(logistic_loss(self.w_, self.b_, X, y))
+            grad_w, grad_b = logistic_gradient(self.w_, self.b_, X, y)
+            self.w_ = self.w_ - self.eta * grad_w
+            self.b_ = self.b_ - self.eta * grad_b
+        return self
+        ### END SOLUTION
+
+
+# %% [markdown]
+# Versicolor (label 0) against virginica (label 1), by petal length and width: the two
+# species overlap a little, so no line separates them perfectly.
+
+# %%
+pair = y_train > 0
+Xb_train, yb_train = X_train_std[pair][:, [2, 3]], (y_train[pair] == 2).astype(int)
+pair_test = y_test > 0
+Xb_test, yb_test = X_test_std[pair_test][:, [2, 3]], (y_test[pair_test] == 2).astype(int)
+print(Xb_train.shape, np.bincount(yb_train))
+
+# %% nbgrader={"grade": true, "grade_id": "test_logreg_fit", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+lr = LogisticRegressionGD(eta=0.5, n_iter=200, random_state=1).fit(Xb_train, yb_train)
+expect_shape(lr.w_, (2,), "w_")
+expect(len(lr.losses_) == 200, f"losses_ needs one entry per epoch: expected 200, got {len(lr.losses_)}")
+expect(lr.losses_[-1] < lr.losses_[0],
+       f"the loss should fall: first {lr.losses_[0]:.3f}, last {lr.losses_[-1]:.3f}")
+expect(abs(lr.losses_[0] - np.log(2.0)) < 0.02,
+       f"with tiny initial weights the first loss should be close to ln 2 = 0.693, got {lr.losses_[0]:.4f}")
+acc_train = np.mean(lr.predict(Xb_train) == yb_train)
+expect(acc_train >= 0.9, f"training accuracy should be at least 0.9, got {acc_train:.3f}")
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+
+def _ref_logreg(X, y, eta, n_iter, seed):
+    rng = np.random.default_rng(seed)
+    w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
+    for _ in range(n_iter):
+        z = X @ w + b
+        losses.append(np.mean(np.logaddexp(0.0, z) - y * z))
+        err = 1.0 / (1.0 + np.exp(-z)) - y
+        w, b = w - eta * X.T @ err / len(y), b - eta * err.mean()
+    return w, b, losses
+
+
+_rng = np.random.default_rng(55)
+_X = _rng.normal(size=(30, 3))
+_y = (_X @ np.array([1.5, -2.0, 0.5]) + 0.7 + _rng.normal(size=30) > 0).astype(int)
+for _eta, _seed, _k in [(0.3, 4, 9), (2.0, 21, 5)]:
+    _m = LogisticRegressionGD(eta=_eta, n_iter=_k, random_state=_seed).fit(_X, _y)
+    _w, _b, _l = _ref_logreg(_X, _y, _eta, _k, _seed)
+    nnkit.grading.expect_close(_m.w_, _w, "w_ after gradient descent", rtol=1e-7)
+    nnkit.grading.expect_close(_m.b_, _b, "b_ after gradient descent", rtol=1e-7, atol=1e-10)
+    nnkit.grading.expect_close(_m.losses_, _l, "losses_", rtol=1e-7)
+_one = LogisticRegressionGD(eta=0.5, n_iter=4, random_state=3).fit(_X[:1], _y[:1])
+_w, _b, _l = _ref_logreg(_X[:1], _y[:1], 0.5, 4, 3)
+nnkit.grading.expect_close(_one.w_, _w, "w_ after training on a single sample", rtol=1e-7)
+nnkit.grading.expect_close(_one.losses_, _l, "losses_ on a single sample", rtol=1e-7)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_logreg_predict", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+m = LogisticRegressionGD()
+m.w_, m.b_ = np.array([2.0, -1.0]), 0.0
+proba = m.predict_proba(np.array([[1.0, 2.0], [1.0, 0.0], [0.0, 1.0]]))
+expect_shape(proba, (3,), "predict_proba of 3 rows")
+expect_close(proba, [0.5, 0.8807970779778823, 0.2689414213699951], "predict_proba", show_expected=True)
+pred = m.predict(np.array([[1.0, 2.0], [1.0, 0.0], [0.0, 1.0]]))
+expect_dtype(pred, "int", "predict")
+expect_equal(pred, [1, 1, 0], "predict (a probability of 0.5 gives class 1)", show_expected=True)
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+_rng = np.random.default_rng(8)
+_m = LogisticRegressionGD()
+_m.w_, _m.b_ = _rng.normal(size=4) * 3.0, float(_rng.normal())
+_X = _rng.normal(size=(25, 4))
+_z = _X @ _m.w_ + _m.b_
+_p = np.where(_z >= 0, 1.0 / (1.0 + np.exp(-np.abs(_z))), np.exp(-np.abs(_z)) / (1.0 + np.exp(-np.abs(_z))))
+nnkit.grading.expect_close(_m.predict_proba(_X), _p, "predict_proba", rtol=1e-10)
+nnkit.grading.expect_equal(_m.predict(_X), (_p >= 0.5).astype(int), "predict")
+nnkit.grading.expect_dtype(_m.predict(_X), "int", "predict")
+nnkit.grading.expect_shape(_m.predict_proba(_X[:1]), (1,), "predict_proba of a single row")
+nnkit.grading.expect_shape(_m.predict(_X[:1]), (1,), "predict of a single row")
+_m.w_, _m.b_ = np.array([1000.0, 0.0, 0.0, 0.0]), 0.0
+_Xe = np.array([[1.0, 0, 0, 0], [-1.0, 0, 0, 0], [0.0, 5.0, 0, 0]])
+nnkit.grading.expect_equal(_m.predict_proba(_Xe), [1.0, 0.0, 0.5], "predict_proba at z = 1000, -1000, 0")
+nnkit.grading.expect_equal(_m.predict(_Xe), [1, 0, 1], "predict at z = 1000, -1000, 0")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The learned boundary and the loss curve; then the same model fitted by scikit-learn (with no
+# penalty, `C=np.inf`, so it minimises the same loss). On standardised features gradient descent
+# tolerates a large learning rate, and with enough epochs it reaches scikit-learn's solution.
+
+# %%
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.5))
+plot_decision_regions(Xb_train, yb_train, lr.predict, ax=ax0, labels=["versicolor", "virginica"])
+ax0.set_xlabel("petal length [standardised]")
+ax0.set_ylabel("petal width [standardised]")
+plot_curves({"eta=0.5": lr.losses_}, ylabel="cross-entropy", ax=ax1)
+plt.show()
+
+long_run = LogisticRegressionGD(eta=5.0, n_iter=2000, random_state=1).fit(Xb_train, yb_train)
+sk_binary = LogisticRegression(C=np.inf).fit(Xb_train, yb_train)
+print("ours:        w =", long_run.w_.round(3), " b =", round(long_run.b_, 3))
+print("scikit-learn w =", sk_binary.coef_[0].round(3), " b =", sk_binary.intercept_.round(3))
+print("largest probability difference on the test set:",
+      np.abs(long_run.predict_proba(Xb_test) - sk_binary.predict_proba(Xb_test)[:, 1]).max().round(4))
+
+# %% [markdown]
+# ## 5. One-vs-all with a single weight matrix (7 points)
+#
+# For $K$ classes, train $K$ binary classifiers: classifier $k$ answers "is it class $k$?".
+# They are independent, so train them **together**. Stack their weight vectors as the
+# columns of $W \in \mathbb{R}^{d \times K}$ and their biases in $\mathbf{b} \in \mathbb{R}^K$;
+# then $Z = XW + \mathbf{b}$ (shape $n \times K$) holds every classifier's net input for every
+# example. With the one-hot targets $Y_{ik} = [\,y^{(i)} = k\,]$, the $K$ gradients are the
+# columns of
+#
+# $$\frac{\partial L}{\partial W} = \frac{1}{n} X^\top\big(\sigma(Z) - Y\big), \qquad
+#   \frac{\partial L}{\partial \mathbf{b}} = \frac{1}{n} \sum_{i=1}^{n} \big(\sigma(Z) - Y\big)_{i,:} ,$$
+#
+# where $L$ is the **sum over the $K$ classifiers** of their mean binary cross-entropies;
+# `losses_[k]` records this $L$. No loop over classes is needed.
+#
+# - `n_classes`: the number of classes $K$. If it is `None`, `fit` uses `y.max() + 1`. A class
+#   may be absent from the labels given (its classifier then learns "never this class"); it
+#   still gets its column. `fit` stores $K$ in `n_classes_`.
+# - `predict_proba(X)`: shape `(n, K)`; the $K$ sigmoids of a row are not a distribution, so
+#   divide each row by its sum (as scikit-learn's one-vs-rest does).
+# - `predict(X)`: the class whose classifier is most confident, $\arg\max_k z_k$.
+
+# %% nbgrader={"grade": false, "grade_id": "ova", "locked": false, "schema_version": 3, "solution": true}
+class OneVsAllLogisticRegression:
+    """K one-vs-all logistic regressions in one weight matrix W_ (n_features, K)."""
+
+    def __init__(self, n_classes=None, eta=0.1, n_iter=100, random_state=1):
+        self.n_classes = n_classes
+        self.eta = eta
+        self.n_iter = n_iter
+        self.random_state = random_state
+
+    def net_input(self, X):
+        """Z = X W + b, shape (n, K)."""
+        return np.asarray(X, dtype=float) @ self.W_ + self.b_
+
+    def _initialize(self, n_features, n_classes):
+        self.rng_ = np.random.default_rng(self.random_state)
+        self.W_ = self.rng_.normal(0.0, 0.01, size=(n_features, n_classes))
+        self.b_ = np.zeros(n_classes)
+
+    def fit(self, X, y):
+        """Train the K classifiers together by gradient descent; record losses_; return self."""
+        ### BEGIN SOLUTION
+        X = np.asarray(X, dtype=float)
+        y = np.asarray(y)
+        k = self.n_classes if self.n_classes is not None else int(y.max()) + 1
+        self.n_classes_ = k
+        Y = (y[:, None] == np.arange(k)).astype(float)
+        self._initialize(X.shape[1], k)
+        self.losses_ = []
+        for _ in range(self.n_iter):
+            Z = self.net_input(X)
+            self.losses_.append(float(np.sum(np.mean(np.logaddexp(0.0, Z) - Y * Z, axis=0))))
+            error = sigmoid(Z) - Y
+            self.W_ = self.W_ - self.eta * X.T @ error / X.shape[0]
+            self.b_ = self.b_ - self.eta * error.mean(axis=0)
+        return self
+        ### END SOLUTION
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n, K): the K sigmoids of each row, normalised to sum 1."""
+        ### BEGIN SOLUTION
+        P = sigmoid(self.net_input(X))
+        return P / P.sum(axis=1, keepdims=True)
+        ### END SOLUTION
+
+    def predict(self, X):
+        """The most confident classifier's class for each row, as an integer array."""
+        ### BEGIN SOLUTION
+        return np.argmax(self.net_input(X), axis=1)
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_ova_fit", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+ova = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=1).fit(X_train_std, y_train)
+expect(ova.n_classes_ == 3, f"n_classes_: expected 3, got {getattr(ova, 'n_classes_', None)}")
+expect_shape(ova.W_, (4, 3), "W_ (n_features, K)")
+expect_shape(ova.b_, (3,), "b_ (K,)")
+expect(len(ova.losses_) == 1000, f"losses_ needs one entry per epoch: expected 1000, got {len(ova.losses_)}")
+expect(abs(ova.losses_[0] - 3 * np.log(2.0)) < 0.05,
+       f"with tiny initial weights the first loss should be close to 3 ln 2 = 2.079, got {ova.losses_[0]:.4f}")
+expect(ova.losses_[-1] < ova.losses_[0], "the loss should fall")
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+
+def _ref_ova(X, y, k, eta, n_iter, seed):
+    rng = np.random.default_rng(seed)
+    W, b, losses = rng.normal(0.0, 0.01, size=(X.shape[1], k)), np.zeros(k), []
+    Y = np.zeros((len(y), k))
+    Y[np.arange(len(y)), y] = 1.0
+    for _ in range(n_iter):
+        Z = X @ W + b
+        losses.append(np.sum(np.logaddexp(0.0, Z) - Y * Z) / len(y))
+        E = 1.0 / (1.0 + np.exp(-Z)) - Y
+        W, b = W - eta * X.T @ E / len(y), b - eta * E.sum(axis=0) / len(y)
+    return W, b, losses
+
+
+_rng = np.random.default_rng(606)
+_X = _rng.normal(size=(40, 3))
+_y = _rng.integers(0, 4, size=40)
+_m = OneVsAllLogisticRegression(eta=0.4, n_iter=6, random_state=9).fit(_X, _y)
+_W, _b, _l = _ref_ova(_X, _y, 4, 0.4, 6, 9)
+nnkit.grading.expect_shape(_m.W_, (3, 4), "W_ for 3 features and 4 classes")
+nnkit.grading.expect_close(_m.W_, _W, "W_ after one-vs-all gradient descent", rtol=1e-7)
+nnkit.grading.expect_close(_m.b_, _b, "b_ after one-vs-all gradient descent", rtol=1e-7, atol=1e-10)
+nnkit.grading.expect_close(_m.losses_, _l, "losses_ (sum over classifiers of their mean loss)", rtol=1e-7)
+# class 1 absent from the labels, K inferred from y.max() + 1 and given explicitly
+_ya = np.where(_y == 1, 2, _y)
+for _k_arg, _k in [(None, 4), (5, 5)]:
+    _m = OneVsAllLogisticRegression(n_classes=_k_arg, eta=0.4, n_iter=5, random_state=2).fit(_X, _ya)
+    _W, _b, _l = _ref_ova(_X, _ya, _k, 0.4, 5, 2)
+    nnkit.grading.expect(getattr(_m, "n_classes_", None) == _k, "n_classes_ with a class absent")
+    nnkit.grading.expect_close(_m.W_, _W, "W_ when a class is absent from the labels", rtol=1e-7)
+    nnkit.grading.expect_close(_m.losses_, _l, "losses_ when a class is absent", rtol=1e-7)
+_m = OneVsAllLogisticRegression(n_classes=3, eta=0.5, n_iter=3, random_state=0).fit(_X[:1], _y[:1] % 3)
+_W, _b, _l = _ref_ova(_X[:1], _y[:1] % 3, 3, 0.5, 3, 0)
+nnkit.grading.expect_close(_m.W_, _W, "W_ after training on a single sample", rtol=1e-7)
+### END HIDDEN TESTS
+
+# %% nbgrader={"grade": true, "grade_id": "test_ova_predict", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+toy = OneVsAllLogisticRegression()
+toy.W_, toy.b_ = np.array([[1.0, -1.0, 0.0], [0.0, 2.0, -3.0]]), np.array([0.0, 0.5, 1.0])
+X_toy = np.array([[2.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+P_toy = toy.predict_proba(X_toy)
+expect_shape(P_toy, (3, 3), "predict_proba of 3 rows, 3 classes")
+expect_close(P_toy.sum(axis=1), np.ones(3), "the rows of predict_proba must sum to 1")
+expect_close(P_toy[0], [0.4908913, 0.1016705, 0.4074381], "predict_proba, first row", rtol=1e-5,
+             show_expected=True)
+pred_toy = toy.predict(X_toy)
+expect_dtype(pred_toy, "int", "predict")
+expect_equal(pred_toy, [0, 1, 2], "predict", show_expected=True)
+### BEGIN HIDDEN TESTS
+import nnkit.grading
+
+_rng = np.random.default_rng(99)
+_m = OneVsAllLogisticRegression()
+_m.W_, _m.b_ = _rng.normal(size=(5, 4)) * 2.0, _rng.normal(size=4)
+_X = _rng.normal(size=(30, 5))
+_Z = _X @ _m.W_ + _m.b_
+_S = 1.0 / (1.0 + np.exp(-_Z))
+nnkit.grading.expect_close(_m.predict_proba(_X), _S / _S.sum(axis=1, keepdims=True), "predict_proba",
+                           rtol=1e-10)
+nnkit.grading.expect_equal(_m.predict(_X), np.argmax(_Z, axis=1), "predict")
+nnkit.grading.expect_shape(_m.predict_proba(_X[:1]), (1, 4), "predict_proba of a single row")
+nnkit.grading.expect_shape(_m.predict(_X[:1]), (1,), "predict of a single row")
+# a class absent from the training labels is never predicted on the training data
+from coursedata.toy import load_iris as _load_iris
+
+_Xi, _yi = _load_iris(classes=[0, 2], features=[2, 3])
+_Xi = (_Xi - _Xi.mean(axis=0)) / _Xi.std(axis=0)
+_a = OneVsAllLogisticRegression(eta=0.5, n_iter=100, random_state=3).fit(_Xi, _yi)
+nnkit.grading.expect_shape(_a.predict_proba(_Xi), (len(_yi), 3), "predict_proba with class 1 absent")
+nnkit.grading.expect_equal(_a.predict(_Xi), _yi, "predictions with class 1 absent from the labels")
+nnkit.grading.expect(bool(np.all(_a.predict_proba(_Xi)[:, 1] < 0.2)), "an absent class gets low probabilities")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 6. Comparison with scikit-learn (2 points)
+#
+# scikit-learn's `LogisticRegression` fits a *multinomial* (softmax) model with a small L2
+# penalty, by a second-order method rather than plain gradient descent. Our one-vs-all model
+# should come within a few points of its test accuracy.
+
+# %%
+acc_ours = np.mean(ova.predict(X_test_std) == y_test)
+sk_model = LogisticRegression().fit(X_train_std, y_train)
+acc_sk = sk_model.score(X_test_std, y_test)
+print(f"test accuracy: one-vs-all (ours) {acc_ours:.3f}, scikit-learn {acc_sk:.3f}")
+
+# %% nbgrader={"grade": true, "grade_id": "test_ova_vs_sklearn", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+expect(acc_ours >= acc_sk - 0.07,
+       f"one-vs-all should be within a few points of scikit-learn: ours {acc_ours:.3f}, sklearn {acc_sk:.3f}")
+### BEGIN HIDDEN TESTS
+from sklearn.linear_model import LogisticRegression as _SkLogReg
+from sklearn.model_selection import train_test_split as _split
+
+import nnkit.grading
+from coursedata.toy import load_iris as _load_iris
+
+_Xa, _ya = _load_iris()
+for _rs in [1, 7]:
+    _tr, _te, _ytr, _yte = _split(_Xa, _ya, test_size=0.3, stratify=_ya, random_state=_rs)
+    _mu, _sd = _tr.mean(axis=0), _tr.std(axis=0)
+    _tr, _te = (_tr - _mu) / _sd, (_te - _mu) / _sd
+    _ours = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_rs).fit(_tr, _ytr)
+    _acc = float(np.mean(_ours.predict(_te) == _yte))
+    _sk = _SkLogReg().fit(_tr, _ytr).score(_te, _yte)
+    nnkit.grading.expect(_acc >= _sk - 0.07, f"one-vs-all accuracy {_acc:.3f} vs scikit-learn {_sk:.3f}")
+    _p = _ours.predict_proba(_te)
+    nnkit.grading.expect_equal(np.argmax(_p, axis=1), _ours.predict(_te), "argmax of predict_proba")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# The three one-vs-all regions on the two petal features, and where the test flowers fall:
+
+# %%
+ova2 = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=1).fit(X_train_std[:, [2, 3]], y_train)
+fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(10, 3.5))
+plot_decision_regions(X_test_std[:, [2, 3]], y_test, ova2.predict, ax=ax0, labels=list(IRIS_CLASSES))
+ax0.set_xlabel("petal length [standardised]")
+ax0.set_ylabel("petal width [standardised]")
+ax0.set_title("one-vs-all, test flowers")
+plot_curves({"one-vs-all, 4 features": ova.losses_}, ylabel="sum of the 3 cross-entropies",
+            ax=ax1, logy=True)
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Reflect (not graded)
+# - Why is the first loss close to $\ln 2$ (and $3 \ln 2$ for one-vs-all) whatever the data?
+# - The middle species, versicolor, is the hardest for one-vs-all. Why is "versicolor against
+#   the rest" hard for a single line, while the multinomial model does not need that line?
+# - Where on the $z$ axis does `1 / (1 + np.exp(-z))` lose all its digits, and where does the
+#   cross-entropy computed from probabilities become infinite?
