@@ -1,0 +1,369 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lecture 9 — Regularisation
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/09_regularization.ipynb)
+#
+# A network with many more weights than training examples can learn the training set by
+# heart, noise included, and then do worse on new data: it **over-fits**. Regularisation
+# is anything that makes this harder: penalties on the size of the weights (L1, L2),
+# dropout, batch normalisation, and stopping before the damage is done. We first check
+# that each tool computes what its formula says, then make a network over-fit on purpose
+# and cure it.
+#
+# **Contents**
+# 1. Weight and activity penalties: L1, L2, L1+L2
+# 2. Dropout at training and at inference time
+# 3. Batch normalisation
+# 4. Over-fitting on a small noisy dataset
+# 5. Cures: L2, dropout, batch normalisation, early stopping
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+from coursedata.toy import load_digits
+from nnkit import pick, seed_everything
+from nnkit.plots import plot_curves
+
+seed_everything(0)
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## 1. Penalties on weights and activities
+#
+# A penalty adds a term to the loss the optimiser minimises:
+#
+# $$J(\mathbf w) = L(\mathbf w) + \lambda_1 \sum_j |w_j| + \lambda_2 \sum_j w_j^2 .$$
+#
+# * **L2** (weight decay) pulls every weight towards zero in proportion to its size, since
+#   $\partial(\lambda_2 w^2)/\partial w = 2\lambda_2 w$: large weights shrink fast, small
+#   ones hardly at all.
+# * **L1** pulls with the constant force $\lambda_1\,\mathrm{sign}(w)$, so it drives many
+#   weights to exactly zero: sparse weights.
+# * **L1+L2** (the elastic net) uses both.
+#
+# Keras attaches penalties to a layer: `kernel_regularizer` penalises the weights,
+# `bias_regularizer` the biases and `activity_regularizer` the layer's *outputs*. Note that
+# Keras's `L2(l2)` is $\lambda_2\sum w^2$, without the factor $\frac12$ some books use, and
+# that an activity penalty is divided by the batch size (so it is a mean over examples).
+# After a forward pass the penalties are in `model.losses`, and `fit` adds their sum to the
+# data loss.
+
+# %%
+layer = keras.layers.Dense(
+    5, activation="relu",
+    kernel_regularizer=keras.regularizers.L1(0.01),
+    bias_regularizer=keras.regularizers.L2(0.1),
+    activity_regularizer=keras.regularizers.L1L2(l1=0.001, l2=0.002),
+    bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=1),
+)
+model = keras.Sequential([keras.Input((3,)), layer])
+x_batch = rng.normal(size=(8, 3)).astype("float32")
+out = keras.ops.convert_to_numpy(model(x_batch))
+
+W, b = (keras.ops.convert_to_numpy(v) for v in (layer.kernel, layer.bias))
+by_hand = [
+    0.01 * np.abs(W).sum(),                                                   # kernel, L1
+    0.1 * np.square(b).sum(),                                                 # bias, L2
+    (0.001 * np.abs(out).sum() + 0.002 * np.square(out).sum()) / len(out),    # activity
+]
+keras_penalties = [float(v) for v in model.losses]
+print("Keras:", np.round(keras_penalties, 5), " by hand:", np.round(by_hand, 5))
+assert np.allclose(sorted(keras_penalties), sorted(by_hand), rtol=1e-5)
+
+# %% [markdown]
+# And `fit`/`evaluate` really minimise data loss plus penalties. For a model with only
+# weight penalties (they do not depend on the data), the loss `evaluate` reports is the
+# mean squared error plus `sum(model.losses)`:
+
+# %%
+reg_model = keras.Sequential([
+    keras.Input((3,)),
+    keras.layers.Dense(4, activation="tanh", kernel_regularizer=keras.regularizers.L2(0.05)),
+    keras.layers.Dense(1, kernel_regularizer=keras.regularizers.L1L2(l1=0.02, l2=0.01)),
+])
+reg_model.compile("sgd", "mse")
+y_batch = rng.normal(size=(8, 1)).astype("float32")
+mse = np.mean((keras.ops.convert_to_numpy(reg_model(x_batch)) - y_batch) ** 2)
+penalty = sum(float(v) for v in reg_model.losses)
+kernels = [keras.ops.convert_to_numpy(lay.kernel) for lay in reg_model.layers]
+assert np.isclose(penalty, 0.05 * np.sum(kernels[0] ** 2) + 0.02 * np.abs(kernels[1]).sum()
+                  + 0.01 * np.sum(kernels[1] ** 2), rtol=1e-5)
+assert np.isclose(reg_model.evaluate(x_batch, y_batch, verbose=0), mse + penalty, rtol=1e-5)
+print(f"evaluate = {mse:.4f} (MSE) + {penalty:.4f} (penalties)")
+
+# %% [markdown]
+# <details><summary>Self-test: with plain gradient descent and learning rate $\eta$, what
+# does the L2 term do to a weight in one step, ignoring the data loss?</summary>
+#
+# $w \leftarrow w - \eta\cdot 2\lambda_2 w = (1 - 2\eta\lambda_2)\,w$: it multiplies every
+# weight by the same factor slightly below one, hence the name *weight decay*.
+# </details>
+
+# %% [markdown]
+# ## 2. Dropout
+#
+# During training, a `Dropout(rate)` layer sets each of its inputs to zero with probability
+# $p = $ `rate`, independently for every example and at every step, and multiplies the
+# survivors by $1/(1-p)$ so that the expected value of each output equals its input
+# ("inverted dropout"). At inference time it does nothing. Each training step thus trains
+# a different thinned sub-network, and no unit can rely on one particular other unit being
+# there.
+#
+# Keras layers take a `training` argument; `fit` passes `training=True`, while `predict`,
+# `evaluate` and a plain `model(x)` use `training=False`.
+
+# %%
+dropout = keras.layers.Dropout(0.4, seed=0)
+ones = np.ones((2000, 50), dtype="float32")
+at_inference = keras.ops.convert_to_numpy(dropout(ones, training=False))
+at_training = keras.ops.convert_to_numpy(dropout(ones, training=True))
+
+kept = at_training != 0
+print(f"inference: unchanged {np.array_equal(at_inference, ones)}; training: kept "
+      f"{kept.mean():.3f} of the inputs, survivors = {np.unique(at_training[kept])}, "
+      f"mean output {at_training.mean():.3f}")
+assert np.array_equal(at_inference, ones)
+assert abs(kept.mean() - 0.6) < 0.01                       # keep probability 1 - p
+assert np.allclose(at_training[kept], 1 / 0.6)             # survivors scaled by 1 / (1 - p)
+assert abs(at_training.mean() - 1.0) < 0.02                # expectation preserved
+again = keras.ops.convert_to_numpy(dropout(ones, training=True))
+assert not np.array_equal(again != 0, kept)                # a new mask every call
+
+# %% [markdown]
+# The same holds inside a model: `predict` is deterministic, calls with `training=True`
+# are not, and their average approaches the deterministic output for a linear layer
+# after the dropout.
+
+# %%
+drop_net = keras.Sequential([keras.Input((50,)), keras.layers.Dropout(0.4, seed=1),
+                             keras.layers.Dense(1)])
+x_one = rng.normal(size=(1, 50)).astype("float32")
+p1, p2 = drop_net.predict(x_one, verbose=0), drop_net.predict(x_one, verbose=0)
+samples = np.array([float(drop_net(x_one, training=True)[0, 0]) for _ in range(2000)])
+assert np.array_equal(p1, p2)
+print(f"predict {p1[0, 0]:.3f}; training-mode outputs: mean {samples.mean():.3f}, "
+      f"std {samples.std():.3f}")
+assert abs(samples.mean() - p1[0, 0]) < 4 * samples.std() / np.sqrt(len(samples))
+
+# %% [markdown]
+# ## 3. Batch normalisation
+#
+# A `BatchNormalization` layer standardises each feature over the batch and then applies a
+# learned scale $\gamma$ and shift $\beta$:
+#
+# $$\hat x = \frac{x - \mu_B}{\sqrt{\sigma_B^2 + \varepsilon}}, \qquad y = \gamma\,\hat x + \beta,$$
+#
+# with $\mu_B, \sigma_B^2$ the mean and (biased) variance of the batch. It also keeps moving
+# averages for use at inference time, when there may be a single example:
+# $\mu \leftarrow m\,\mu + (1-m)\,\mu_B$ and likewise for $\sigma^2$, with momentum
+# $m = 0.99$ and $\varepsilon = 10^{-3}$ by default. It makes deep networks much easier to
+# train and, because each example's output depends on the random other examples in its
+# batch, it also regularises a little.
+
+# %%
+bn = keras.layers.BatchNormalization()
+xb = rng.normal(3.0, 2.0, size=(64, 4)).astype("float32")
+bn.build(xb.shape)
+bn.gamma.assign(np.array([1.0, 2.0, 0.5, 1.0], dtype="float32"))
+bn.beta.assign(np.array([0.0, 1.0, -1.0, 0.5], dtype="float32"))
+gamma, beta = bn.gamma.numpy(), bn.beta.numpy()
+
+train_out = keras.ops.convert_to_numpy(bn(xb, training=True))
+mu_b, var_b = xb.mean(axis=0), xb.var(axis=0)
+assert np.allclose(train_out, gamma * (xb - mu_b) / np.sqrt(var_b + 1e-3) + beta, atol=1e-5)
+
+moving_mean = keras.ops.convert_to_numpy(bn.moving_mean)
+moving_var = keras.ops.convert_to_numpy(bn.moving_variance)
+assert np.allclose(moving_mean, 0.99 * 0.0 + 0.01 * mu_b, atol=1e-6)     # started at 0
+assert np.allclose(moving_var, 0.99 * 1.0 + 0.01 * var_b, atol=1e-5)     # started at 1
+
+infer_out = keras.ops.convert_to_numpy(bn(xb, training=False))
+assert np.allclose(infer_out, gamma * (xb - moving_mean) / np.sqrt(moving_var + 1e-3) + beta,
+                   atol=1e-5)
+print("training-mode output: batch mean", train_out.mean(axis=0).round(3),
+      " batch std", train_out.std(axis=0).round(3))
+
+# %% [markdown]
+# In training mode each feature comes out with mean $\beta$ and standard deviation
+# $\approx\gamma$, as the printout shows. After only one batch the moving averages are still
+# near their starting values (0 and 1), so the inference-mode output is very different: a
+# reminder that a network with batch normalisation must be trained for a while before its
+# inference behaviour is meaningful.
+
+# %% [markdown]
+# ## 4. Over-fitting on purpose
+#
+# Take 300 of the 8×8 digits and spoil the labels of a quarter of them, replacing each by a
+# random digit. The validation set (800 other digits) keeps its true labels. A network with
+# two hidden layers of 512 units (about 300,000 weights for 300 examples) can memorise even
+# the wrong labels, and that is what it will do.
+#
+# For small data sets we feed `fit` with `tf.data.Dataset`s rather than numpy arrays:
+# Keras then does not rebuild its input pipeline at every epoch, which for a few hundred
+# examples is most of the time an epoch takes.
+
+# %%
+X, y = load_digits()
+X = (X / 16.0).astype("float32")
+order = rng.permutation(len(X))
+train_idx, val_idx = order[:300], order[300:1100]
+X_train, y_train = X[train_idx], y[train_idx].copy()
+noisy = rng.random(len(y_train)) < 0.25
+y_train[noisy] = rng.integers(0, 10, noisy.sum())
+X_val, y_val = X[val_idx], y[val_idx]
+print(f"{noisy.sum()} labels replaced, {np.sum(y_train != y[train_idx])} of them now wrong")
+
+train_ds = tf.data.Dataset.from_tensor_slices((X_train, y_train)).shuffle(300, seed=0).batch(20)
+val_ds = tf.data.Dataset.from_tensor_slices((X_val, y_val)).batch(800).cache()
+EPOCHS = pick(50, 8)
+
+
+def wide_mlp(kernel_regularizer=None, dropout=0.0, batchnorm=False, seed=0):
+    """Two hidden layers of 512 ReLU units, optionally with L2, dropout or batch norm."""
+    keras.utils.set_random_seed(seed)
+    layers = [keras.Input((64,))]
+    for _ in range(2):
+        layers.append(keras.layers.Dense(512, kernel_initializer="he_normal",
+                                         kernel_regularizer=kernel_regularizer))
+        if batchnorm:
+            layers.append(keras.layers.BatchNormalization())
+        layers.append(keras.layers.Activation("relu"))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(10, activation="softmax",
+                                     kernel_regularizer=kernel_regularizer))
+    net = keras.Sequential(layers)
+    net.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
+                metrics=["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="xent")])
+    return net
+
+
+def train(net, epochs=EPOCHS, callbacks=()):
+    """Fit on the noisy training set, validating on the clean validation set."""
+    return net.fit(train_ds, epochs=epochs, validation_data=val_ds, verbose=0, shuffle=False,
+                   callbacks=list(callbacks)).history
+
+
+runs = {"no regularisation": train(wide_mlp())}
+h = runs["no regularisation"]
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.6))
+plot_curves({"training": h["loss"], "validation": h["val_loss"]}, ax=axes[0])
+plot_curves({"training": h["accuracy"], "validation": h["val_accuracy"]}, ylabel="accuracy",
+            ax=axes[1])
+fig.suptitle("wide MLP, 300 digits with 25 % wrong labels")
+plt.tight_layout()
+plt.show()
+best = int(np.argmin(h["val_loss"]))
+print(f"[figure] no regularisation: training accuracy {h['accuracy'][-1]:.3f}, validation "
+      f"accuracy {h['val_accuracy'][-1]:.3f} at the end, {max(h['val_accuracy']):.3f} at best; "
+      f"val_loss lowest at epoch {best + 1}")
+
+# %% [markdown]
+# The two curves part ways after about fifteen epochs. The training loss keeps falling towards zero
+# and the training accuracy reaches 100 %, wrong labels included. The validation loss turns
+# round and climbs: the network becomes confidently wrong on new digits, and the
+# validation accuracy drops from its early peak.
+
+# %%
+if EPOCHS >= 30:
+    assert h["accuracy"][-1] > 0.99                       # memorised, wrong labels too
+    assert h["val_loss"][-1] > 1.2 * min(h["val_loss"])   # and got worse on new data
+    assert h["val_accuracy"][-1] < max(h["val_accuracy"]) - 0.05
+
+# %% [markdown]
+# ## 5. Cures
+#
+# The same network and data, five ways: with an L2 penalty on every kernel, with dropout
+# after each hidden layer, with batch normalisation before each ReLU, and with early
+# stopping (`EarlyStopping(patience=5, restore_best_weights=True)`, lecture 10) on the
+# unregularised network.
+#
+# One trap: the `loss` and `val_loss` that Keras logs include the penalties, so they are
+# larger for the L2 network even when its predictions are better. To compare like with
+# like we also track the plain cross-entropy as a metric (`xent`), which has no penalty.
+
+# %%
+runs["L2, λ = 2·10⁻³"] = train(wide_mlp(kernel_regularizer=keras.regularizers.L2(2e-3)))
+runs["dropout 0.5"] = train(wide_mlp(dropout=0.5))
+runs["batch norm"] = train(wide_mlp(batchnorm=True))
+stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5,
+                                        restore_best_weights=True)
+early_net = wide_mlp()
+runs["early stopping"] = train(early_net, callbacks=[stopper])
+
+early_loss, early_acc, early_xent = early_net.evaluate(val_ds, verbose=0)
+assert np.isclose(early_loss, min(runs["early stopping"]["val_loss"]), atol=1e-5)
+assert np.isclose(early_loss, early_xent, atol=1e-6)  # no penalty in this network
+
+fig, axes = plt.subplots(1, 2, figsize=(13, 4))
+plot_curves({name: r["val_xent"] for name, r in runs.items()},
+            ylabel="validation cross-entropy", ax=axes[0])
+plot_curves({name: r["val_accuracy"] for name, r in runs.items()},
+            ylabel="validation accuracy", ax=axes[1])
+plt.tight_layout()
+plt.show()
+
+final = {name: (r["accuracy"][-1], r["val_xent"][-1], r["val_accuracy"][-1])
+         for name, r in runs.items()}
+final["early stopping"] = (final["early stopping"][0], early_loss, early_acc)  # restored
+print(f"{'':>29s} {'train acc':>9s} {'val xent':>9s} {'val acc':>8s}")
+for name, (tr_acc, v_loss, v_acc) in final.items():
+    print(f"[figure] {name:>20s} {tr_acc:9.3f} {v_loss:9.3f} {v_acc:8.3f}")
+
+# %%
+if EPOCHS >= 30:
+    for name in ("L2, λ = 2·10⁻³", "dropout 0.5", "early stopping"):
+        assert final[name][2] > final["no regularisation"][2], name   # better validation accuracy
+        assert final[name][1] < final["no regularisation"][1], name   # and validation loss
+
+# %% [markdown]
+# What the comparison shows (full run, numbers printed above):
+#
+# * **L2** helps, but only a little here (validation accuracy 0.827 against 0.820, and a
+#   lower cross-entropy): with Adam, a penalty strong enough to stop the memorisation also
+#   slows down learning the true digits. (Optimisers such as `AdamW` apply weight decay
+#   directly to the weights instead, which often works better.)
+# * **Dropout** does much more (0.873): it is hard to memorise single examples when a
+#   different half of the units is missing at every step.
+# * **Batch normalisation** is mainly an aid to optimisation. On this problem it makes the
+#   network fit the training set, wrong labels included, *faster*, and gives little
+#   protection against over-fitting: it is not a substitute for the other tools.
+# * **Early stopping** costs nothing and does best here (0.896): it keeps the weights from
+#   the epoch with the lowest validation loss, before the memorisation started. (Its
+#   "train acc" is that of the last epoch it ran, not of the restored weights.)
+#
+# The strengths ($\lambda$, the dropout rate, the patience) are hyper-parameters, chosen on
+# validation data; and the tools combine.
+#
+# <details><summary>Self-test: why must the validation set used for early stopping not be
+# the test set on which you report the final accuracy?</summary>
+#
+# Early stopping *chooses* the epoch that does best on the validation set, so that set's
+# score is optimistically biased. An honest estimate needs data that played no part in any
+# choice.
+# </details>

@@ -1,0 +1,106 @@
+"""Submissions that attack the grader: it survives each, the gradebook stays consistent, and
+an honest student graded in the same batch keeps full marks.
+
+Each attack that would *gain* points if it worked is written so: it fetches the solution by
+the forbidden route (reading solutions/, a network socket) and runs it. Isolation means it
+scores 0.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import Course
+from autograder.grade import grade
+from autograder.report import grades_table
+from autograder.sandbox import bubblewrap
+from autograder.simulate import solved_notebook
+from tests.conftest import ROOT
+
+SOURCE = ROOT / "solutions" / "lab1" / "lab1.ipynb"
+RELEASED = ROOT / "labs" / "lab1" / "lab1.ipynb"
+
+
+def _answers() -> str:
+    """The solution cells' code, as an attacker who got hold of it would run it."""
+    nb = solved_notebook(SOURCE, RELEASED)
+    return "\n\n".join(c.source for c in nb.cells
+                       if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+def _attacker(prelude: str) -> nbformat.NotebookNode:
+    """The untouched release with ``prelude`` run before the first answer cell."""
+    nb = nbformat.read(RELEASED, as_version=4)
+    first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    first.source = prelude + "\n\n" + first.source
+    return nb
+
+
+@pytest.fixture
+def solution_server():
+    """A loopback TCP server that hands out the solution code to whoever connects."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    payload = _answers().encode()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(payload)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.mark.skipif(bubblewrap() is None, reason="needs bubblewrap for the sandbox")
+def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solution_server: int):
+    course = Course(ROOT, tmp_path / "work")
+    course.work.mkdir(parents=True)
+    outside = tmp_path / "outside.txt"
+    gradebook = course.gradebook
+    attacks = {
+        "reads_solutions": f"exec(__import__('json').load(open({str(SOURCE)!r}))['cells'] and "
+                           f"'\\n'.join(''.join(c['source']) for c in __import__('json').load("
+                           f"open({str(SOURCE)!r}))['cells'] if c.get('metadata', {{}}).get("
+                           f"'nbgrader', {{}}).get('solution')))",
+        "uses_network": "import socket\ns = socket.create_connection(('127.0.0.1', "
+                        f"{solution_server}), timeout=3)\ncode = b''\nwhile chunk := s.recv(65536):\n"
+                        "    code += chunk\nexec(code.decode())",
+        "writes_outside": f"open({str(outside)!r}, 'w').write('pwned')",
+        "edits_gradebook": f"import sqlite3\ndb = sqlite3.connect({str(gradebook)!r})\n"
+                           "db.execute('update grade set auto_score = 100')\ndb.commit()",
+        "exits_kernel": "import os\nos._exit(3)",
+        "sys_exit": "import sys\nsys.exit(0)",
+        "keyboard_interrupt": "raise KeyboardInterrupt",
+        "patches_builtins": "import builtins\nbuiltins.AssertionError = type('Nope', (Exception,), {})",
+        "hides_tracebacks": "get_ipython().showtraceback = lambda *a, **k: None",
+        "floods_output": "print('x' * 5_000_000, end='')",
+        "eats_memory": "blocks = [bytearray(512 * 1024 * 1024) for _ in range(64)]",
+    }
+    folder = tmp_path / "subs"
+    for student, prelude in attacks.items():
+        (folder / student).mkdir(parents=True)
+        nbformat.write(_attacker(prelude), folder / student / "lab1.ipynb")
+    (folder / "honest").mkdir()
+    nbformat.write(solved_notebook(SOURCE, RELEASED), folder / "honest" / "lab1.ipynb")
+
+    grade(course, "lab1", folder, cell_timeout=30, progress=False)
+    table = grades_table(course, "lab1").set_index("student_id")
+
+    assert table.loc["honest", "score"] == 20
+    assert set(table.index) == {*attacks, "honest"}, "every student must end with a grade"
+    for student in attacks:
+        assert table.loc[student, "score"] == 0, f"{student} gained points"
+    assert not outside.exists(), "a submission wrote outside its folder"
+    assert "kernel died" in table.loc["exits_kernel", "needs_look"]
