@@ -41,23 +41,62 @@ def cmd_release(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_collect(course: Course, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from autograder.collect import collect
+
+    course.require_lab(args.lab)
+    roster = None
+    if args.roster:
+        lines = Path(args.roster).read_text(encoding="utf-8").split()
+        roster = {line.split(",")[0].strip().lower() for line in lines if line.strip()}
+    deadline = datetime.fromisoformat(args.deadline) if args.deadline else None
+    dest = Path(args.dest or course.work / "incoming" / args.lab)
+    entries = collect(args.lab, Path(args.source), dest, roster, deadline)
+    print(tabulate([{"file": e.source, "student": e.student or "?", "status": e.status}
+                    for e in entries], headers="keys", tablefmt="github"))
+    kept = sum(e.status in ("ok", "late") for e in entries)
+    print(f"\n{kept} notebook(s) in {dest}; grade them with `autograder grade {args.lab} {dest}`")
+    return EXIT_OK
+
+
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
     from autograder.grade import grade
+    from autograder.sandbox import Limits
 
     reasons = grade(course, args.lab, Path(args.submissions).resolve(),
-                    cell_timeout=args.cell_timeout)
+                    cell_timeout=args.cell_timeout, jobs=args.jobs,
+                    notebook_timeout=args.notebook_timeout,
+                    limits=Limits(memory_mb=args.memory_mb), device=args.device)
     for student, reason in sorted(reasons.items()):
         print(f"  {student}: {reason}")
     print(f"graded; gradebook at {course.gradebook}; run `autograder report {args.lab}`")
     return EXIT_OK
 
 
+def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
+    from autograder.feedback import generate_feedback
+
+    written = generate_feedback(course, args.lab, show_hidden=args.show_hidden)
+    print(f"wrote {len(written)} feedback file(s) under {course.work / 'feedback'}")
+    return EXIT_OK
+
+
 def cmd_report(course: Course, args: argparse.Namespace) -> int:
-    from autograder.report import grades_table, write_csv
+    from autograder.report import grades_table, question_stats, write_csv, write_histogram
 
     table = grades_table(course, args.lab)
     _print_table(table)
+    print("\nper question:")
+    _print_table(question_stats(course, args.lab))
+    look = table[table["needs_look"] != ""]
+    print(f"\n{len(look)} submission(s) need a human look" + (":" if len(look) else ""))
+    for row in look.itertuples():
+        print(f"  {row.student_id}: {row.needs_look}")
     print(f"\nwrote {write_csv(table, course, args.lab)}")
+    if len(table):
+        print(f"wrote {write_histogram(table, course, args.lab)}")
     return EXIT_OK
 
 
@@ -112,12 +151,35 @@ def build_parser() -> argparse.ArgumentParser:
                        "then check it for leaks")
     p.add_argument("lab")
     p.set_defaults(func=cmd_release)
-    p = sub.add_parser("grade", help="autograde a folder of submissions")
+    p = sub.add_parser("collect", help="gather hand-ins (folder, Canvas or Moodle zip, Colab "
+                       "downloads) into one folder per student")
+    p.add_argument("lab")
+    p.add_argument("source", help="a folder or an LMS bulk-download zip")
+    p.add_argument("--dest", help="where to put them (default: <work>/incoming/LAB)")
+    p.add_argument("--roster", help="file of student ids (first column); others are reported")
+    p.add_argument("--deadline", help="ISO date-time; files modified later are reported late")
+    p.set_defaults(func=cmd_collect)
+    p = sub.add_parser("grade", help="autograde a folder of submissions, in parallel, sandboxed")
     p.add_argument("lab")
     p.add_argument("submissions", help="folder with one sub-folder or notebook per student")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
-    p.set_defaults(func=cmd_grade)
-    p = sub.add_parser("report", help="grades as a CSV file and a table")
+    p.add_argument("--notebook-timeout", type=int, default=None,
+                   help="seconds per notebook (default: max(600, 4 x cell timeout))")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--memory-mb", type=int, default=8192, help="address-space limit per process")
+    device = p.add_mutually_exclusive_group()
+    device.add_argument("--gpu", dest="device", action="store_const", const="gpu",
+                        help="spread workers over the GPUs (memory growth on)")
+    device.add_argument("--cpu", dest="device", action="store_const", const="cpu",
+                        help="hide GPUs from student code")
+    p.set_defaults(func=cmd_grade, device="auto")
+    p = sub.add_parser("feedback", help="per-student HTML feedback (nbgrader's), hidden tests "
+                       "removed")
+    p.add_argument("lab")
+    p.add_argument("--show-hidden", action="store_true", help="keep hidden tests in feedback")
+    p.set_defaults(func=cmd_feedback)
+    p = sub.add_parser("report", help="grades CSV for the LMS, a table, per-question statistics, "
+                       "a histogram, and who needs a look")
     p.add_argument("lab")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("verify", help="prove a lab grades right: solution full marks, release "

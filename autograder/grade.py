@@ -21,6 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from autograder.course import Course
+from autograder.devices import plan
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.sandbox import Limits, bubblewrap
@@ -80,11 +81,13 @@ def _hidden_paths(course: Course, jobs_root: Path) -> tuple[Path, ...]:
 
 def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEOUT,
           progress: bool = True, jobs: int | None = None, notebook_timeout: int | None = None,
-          limits: Limits | None = None, executor: Executor | None = None) -> dict[str, str]:
+          limits: Limits | None = None, executor: Executor | None = None,
+          device: str = "auto") -> dict[str, str]:
     """Autograde every submission of ``lab`` in ``folder``; return ``{student: reason}``.
 
     ``jobs`` workers run at once (default: the number of cores); ``executor`` replaces the
     local pool (a distributed engine's ``Executor`` works: jobs and results are plain data).
+    ``device`` is ``"auto"`` (GPUs when present), ``"gpu"`` or ``"cpu"``.
     """
     global _warned_no_sandbox
     course.require_lab(lab)
@@ -103,9 +106,14 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
         jobs_root = scratch / "jobs"
         hidden = _hidden_paths(course, jobs_root)
         budget = notebook_timeout or max(600, 4 * cell_timeout)
+        devices = plan(device)
+        if progress:
+            print(f"autograder: {devices.message}")
+        ready = [s for s in submissions if not s.problem and s.notebook is not None]
         todo = [Job(lab, s.student, s.notebook, expected, template, jobs_root / s.student,
-                    cell_timeout, budget, hidden, limits or Limits())
-                for s in submissions if not s.problem and s.notebook is not None]
+                    cell_timeout, budget, hidden, limits or Limits(), devices.env_for(i),
+                    devices.device_files)
+                for i, s in enumerate(ready)]
         bad = [s for s in submissions if s.problem or s.notebook is None]
         bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
                    disable=not progress)

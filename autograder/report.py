@@ -58,3 +58,46 @@ def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float
             for g in notebook.grades:
                 scores[g.name] = (float(g.score), float(g.max_score))
     return scores
+
+
+def question_stats(course: Course, lab: str) -> pd.DataFrame:
+    """Per test cell: points, mean score and the share of graded students with full marks."""
+    rows = []
+    with Gradebook(course.db_url) as gb:
+        try:
+            assignment = gb.find_assignment(lab)
+        except MissingEntry:
+            return pd.DataFrame(columns=["question", "points", "mean", "share_full"])
+        scores: dict[str, list[float]] = {}
+        points: dict[str, float] = {}
+        for submission in assignment.submissions:
+            for notebook in submission.notebooks:
+                for g in notebook.grades:
+                    scores.setdefault(g.name, []).append(float(g.score))
+                    points[g.name] = float(g.max_score)
+    for name, values in scores.items():
+        rows.append({"question": name, "points": points[name],
+                     "mean": round(sum(values) / len(values), 2),
+                     "share_full": round(sum(v >= points[name] for v in values) / len(values), 2)})
+    return pd.DataFrame(rows, columns=["question", "points", "mean", "share_full"])
+
+
+def write_histogram(table: pd.DataFrame, course: Course, lab: str) -> Path:
+    """A histogram of the percentages in ``table`` as ``<work>/reports/<lab>_histogram.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = course.work / "reports" / f"{lab}_histogram.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.hist(table["percent"], bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.001],
+            color="tab:blue", edgecolor="black")
+    ax.set_xlabel("score (%)")
+    ax.set_ylabel("students")
+    ax.set_title(f"{lab}: {len(table)} students, mean {table['percent'].mean():.1f} %")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -38,8 +38,10 @@ def private_env(folder: Path) -> dict[str, str]:
     return env
 
 
-def sandboxed(command: list[str], writable: Path, hidden: list[Path]) -> list[str]:
-    """``command`` wrapped in bubblewrap: read-only system, no network, ``hidden`` emptied."""
+def sandboxed(command: list[str], writable: Path, hidden: list[Path],
+              device_files: tuple[str, ...] = ()) -> list[str]:
+    """``command`` wrapped in bubblewrap: read-only system, no network, ``hidden`` emptied,
+    ``device_files`` (GPUs) passed through."""
     bwrap = bubblewrap()
     if bwrap is None:
         return command
@@ -47,6 +49,8 @@ def sandboxed(command: list[str], writable: Path, hidden: list[Path]) -> list[st
     for path in hidden:
         if path.exists():
             args += ["--tmpfs", str(path)]
+    for device in device_files:
+        args += ["--dev-bind", device, device]
     args += ["--bind", str(writable), str(writable), "--unshare-net", "--unshare-pid",
              "--unshare-ipc", "--die-with-parent", "--new-session", "--chdir", str(writable)]
     return [*args, *command]

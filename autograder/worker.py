@@ -46,6 +46,7 @@ class Job:
     hidden: tuple[Path, ...] = ()
     limits: Limits = Limits()
     env: dict[str, str] = field(default_factory=dict)
+    device_files: tuple[str, ...] = ()
 
 
 @dataclass
@@ -120,7 +121,7 @@ def run_job(job: Job) -> JobResult:
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     reason = None
     try:
-        proc = subprocess.run(sandboxed(command, folder, list(job.hidden)), env=env,
+        proc = subprocess.run(sandboxed(command, folder, list(job.hidden), job.device_files), env=env,
                               capture_output=True, text=True, timeout=job.notebook_timeout,
                               preexec_fn=limiter(job.limits), start_new_session=True)
         if proc.returncode != 0:

@@ -11,7 +11,8 @@ import pytest
 from autograder.cli import main
 from tests.conftest import ROOT
 
-COMMANDS = ["check", "release", "grade", "report", "verify", "demo", "validate"]
+COMMANDS = ["check", "release", "collect", "grade", "feedback", "report", "verify", "demo",
+            "validate"]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -26,7 +27,7 @@ def test_every_command_has_help(command: str):
     assert "usage: autograder" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["release", "report", "verify"])
+@pytest.mark.parametrize("command", ["release", "report", "verify", "feedback"])
 def test_unknown_lab_exits_2_with_the_known_labs(command: str, tmp_path: Path, capsys):
     assert main(["--work", str(tmp_path), command, "no_such_lab"]) == 2
     err = capsys.readouterr().err

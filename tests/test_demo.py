@@ -5,7 +5,8 @@ from __future__ import annotations
 from autograder.course import Course
 from autograder.demo import run_demo
 from autograder.grade import grade
-from autograder.report import grades_table, write_csv
+from autograder.feedback import generate_feedback
+from autograder.report import grades_table, question_stats, write_csv, write_histogram
 
 
 def test_demo_class_gets_what_each_student_deserves(course: Course):
@@ -29,3 +30,15 @@ def test_demo_class_gets_what_each_student_deserves(course: Course):
     csv = write_csv(grades_table(course, "lab1"), course, "lab1").read_text()
     assert csv.splitlines()[0] == "student_id,score,max_score,percent,needs_look"
     assert "ada,20.0,20.0,100.0," in csv
+
+    # Per-question statistics, a histogram, and feedback without the hidden tests.
+    stats = question_stats(course, "lab1").set_index("question")
+    assert stats["points"].sum() == 20
+    # graded: ada, ben, cat, eve (dan's kernel died); full marks here: ada and eve
+    assert stats.loc["test_adaline_sgd_shuffle", "share_full"] == 0.5
+    assert write_histogram(grades_table(course, "lab1"), course, "lab1").stat().st_size > 1000
+    feedback = {p.parts[-3]: p.read_text() for p in generate_feedback(course, "lab1")}
+    assert set(feedback) == {"ada", "ben", "cat", "eve"}
+    assert "_reference_sgd" not in feedback["ben"] and "HIDDEN TESTS" not in feedback["ben"]
+    shown = {p.parts[-3]: p.read_text() for p in generate_feedback(course, "lab1", True)}
+    assert "_reference_sgd" in shown["ben"]

@@ -1,0 +1,48 @@
+"""Which device grading uses: GPUs when present (shared by several kernels), else the CPU."""
+
+from __future__ import annotations
+
+import glob
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+
+def gpu_count() -> int:
+    """NVIDIA GPUs visible on this machine (0 when there is no driver)."""
+    if shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20)
+            return sum(line.startswith("GPU ") for line in out.stdout.splitlines())
+        except (OSError, subprocess.TimeoutExpired):
+            return 0
+    return len(glob.glob("/proc/driver/nvidia/gpus/*"))
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """The environment each grading slot gets, the device files a sandbox must show, a message."""
+
+    envs: tuple[dict[str, str], ...]
+    device_files: tuple[str, ...]
+    message: str
+
+    def env_for(self, index: int) -> dict[str, str]:
+        return self.envs[index % len(self.envs)]
+
+
+def plan(choice: str, gpus: int | None = None) -> DevicePlan:
+    """A plan for ``choice`` in ``{"auto", "gpu", "cpu"}``: GPUs are shared round-robin, with
+    TensorFlow's memory growth on so that several kernels fit on one GPU."""
+    gpus = gpu_count() if gpus is None else gpus
+    if choice == "cpu" or (choice == "auto" and gpus == 0):
+        why = "as asked" if choice == "cpu" else "no GPU found"
+        return DevicePlan(({"CUDA_VISIBLE_DEVICES": "-1"},), (), f"grading on the CPU ({why})")
+    if gpus == 0:
+        return DevicePlan(({"CUDA_VISIBLE_DEVICES": "-1"},), (),
+                          "--gpu asked, but no GPU found: grading on the CPU")
+    envs = tuple({"CUDA_VISIBLE_DEVICES": str(i), "TF_FORCE_GPU_ALLOW_GROWTH": "true",
+                  "XLA_PYTHON_CLIENT_PREALLOCATE": "false"} for i in range(gpus))
+    files = tuple(sorted(glob.glob("/dev/nvidia*")))
+    return DevicePlan(envs, files, f"grading on {gpus} GPU(s), kernels share them with memory "
+                                   "growth on")
