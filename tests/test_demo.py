@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from autograder.course import Course
 from autograder.demo import run_demo
-from autograder.grade import grade
 from autograder.feedback import generate_feedback
+from autograder.grade import grade
 from autograder.report import grades_table, question_stats, write_csv, write_histogram
 
 
