@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -26,6 +26,7 @@ from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.sandbox import Limits, bubblewrap
 from autograder.submissions import Submission, find_submissions
+from autograder.warm import WarmPool
 from autograder.worker import Job, JobResult, run_job
 
 _warned_no_sandbox = False
@@ -122,7 +123,8 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
                 _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
                 reasons[s.student] = _problem(s)
                 bar.update()
-            pool = executor or ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1)
+            pool = executor or WarmPool(jobs or os.cpu_count() or 1, jobs_root, hidden,
+                                        limits or Limits(), devices)
             try:
                 futures = {pool.submit(run_job, job): job for job in todo}
                 for future in as_completed(futures):

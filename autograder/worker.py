@@ -73,8 +73,8 @@ class JobResult:
         return bool(self.scores)
 
 
-def _course_folder(job: Job) -> Path:
-    folder = job.folder
+def prepare_folder(job: Job, folder: Path) -> Path:
+    """Fill ``folder`` (emptied first) with the template gradebook and the submission."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     shutil.copyfile(job.template_db, folder / "gradebook.db")
@@ -111,10 +111,27 @@ def _notebook_trouble(autograded: Path) -> str | None:
     return None
 
 
+def failure_reason(output: str) -> str:
+    """What a failed autograde's output means to a person."""
+    lines = output.strip().splitlines() or ["no output"]
+    return _trouble_in(output) or f"grading failed: {lines[-1][:200]}"
+
+
+def finish(job: Job, folder: Path, reason: str | None, start: float) -> JobResult:
+    """Read the scores a job left in ``folder`` (none when it failed) into a result."""
+    scores = _read_scores(folder, job) if reason is None else []
+    if reason is None:
+        reason = _notebook_trouble(folder / "autograded" / job.student / job.lab / job.notebook_name)
+    return JobResult(job.student, scores, reason, time.perf_counter() - start, folder)
+
+
 def run_job(job: Job) -> JobResult:
-    """Autograde one submission; never raises for anything the submission does."""
+    """Autograde one submission in a fresh process; never raises for what the submission does.
+
+    This is the unit a distributed executor runs; the local default is :mod:`autograder.warm`.
+    """
     start = time.perf_counter()
-    folder = _course_folder(job)
+    folder = prepare_folder(job, job.folder)
     command = [sys.executable, "-m", "autograder.worker", str(folder), job.lab, job.student,
                str(job.cell_timeout)]
     env = {**os.environ, **job.env, **private_env(folder),
@@ -125,15 +142,10 @@ def run_job(job: Job) -> JobResult:
                               capture_output=True, text=True, timeout=job.notebook_timeout,
                               preexec_fn=limiter(job.limits), start_new_session=True)
         if proc.returncode != 0:
-            reason = _trouble_in(proc.stdout + proc.stderr) or (
-                "grading failed: " + ((proc.stdout + proc.stderr).strip().splitlines()
-                                      or ["no output"])[-1][:200])
+            reason = failure_reason(proc.stdout + proc.stderr)
     except subprocess.TimeoutExpired:
         reason = f"the notebook ran past {job.notebook_timeout} s and was stopped"
-    scores = _read_scores(folder, job) if reason is None else []
-    if reason is None:
-        reason = _notebook_trouble(folder / "autograded" / job.student / job.lab / job.notebook_name)
-    return JobResult(job.student, scores, reason, time.perf_counter() - start, folder)
+    return finish(job, folder, reason, start)
 
 
 def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int) -> int:
@@ -154,5 +166,34 @@ def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int) -> 
     return 0
 
 
+def _serve(slot: Path) -> int:
+    """A warm worker: heavy imports once, then one job per line on stdin, in ``slot/job``.
+
+    Answers one JSON line per job. Inside a sandbox with its own process namespace it kills
+    every process a submission left behind before taking the next job.
+    """
+    import contextlib
+    import io
+    import signal
+
+    import nbclient  # noqa: F401  (warm: imported once, before any submission)
+    from nbgrader.apps import NbGraderAPI  # noqa: F401
+
+    print("ready", flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        captured = io.StringIO()
+        with contextlib.redirect_stdout(captured):
+            code = _autograde_here(slot / "job", request["lab"], request["student"],
+                                   request["cell_timeout"])
+        if os.environ.get("AUTOGRADER_PID_NAMESPACE") == "1":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+        print(json.dumps({"ok": code == 0, "log": captured.getvalue()[-4000:]}), flush=True)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--serve":
+        sys.exit(_serve(Path(sys.argv[2])))
     sys.exit(_autograde_here(Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])))
