@@ -113,11 +113,11 @@ class WarmPool:
     """``submit(job)`` futures served by ``size`` warm slots under ``root``."""
 
     def __init__(self, size: int, root: Path, hidden: tuple[Path, ...], limits: Limits,
-                 devices: DevicePlan):
+                 devices: DevicePlan, env: dict[str, str]):
         self.root = root
         self.free: queue.Queue[Slot] = queue.Queue()
         for i in range(size):
-            self.free.put(Slot(root / f"slot{i}", hidden, limits, devices.env_for(i),
+            self.free.put(Slot(root / f"slot{i}", hidden, limits, {**devices.env_for(i), **env},
                                devices.device_files))
         self.threads = ThreadPoolExecutor(max_workers=size)
         self.slots = list(self.free.queue)

@@ -1,0 +1,479 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab 4 — A multi-layer perceptron from scratch
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab4/lab4.ipynb)
+#
+# You will build a two-layer perceptron in numpy, one vectorised piece at a time: softmax
+# and cross-entropy, Glorot initialisation, the forward pass, backpropagation, the update
+# rule of stochastic gradient descent with momentum and L2, and mini-batches. You will
+# train it on the 8×8 handwritten digits, then build the very same network in Keras and
+# compare the two.
+#
+# **Learning goals**
+# 1. Write a numerically stable softmax and the cross-entropy loss for integer labels.
+# 2. Initialise weights the Glorot way and check the statistics of what you drew.
+# 3. Vectorise the forward and backward passes over a batch, and verify the gradients
+#    against central differences.
+# 4. Write mini-batch SGD with momentum and L2 regularisation, reshuffling every epoch.
+# 5. Express the same model in Keras, and see that one Keras step equals one of yours.
+#
+# **Points:** 30, all autograded (softmax 3, cross-entropy 2, initialisation 3, forward 3,
+# backward 4, update rule 3, mini-batches 3, training 3, accuracy on digits 2, Keras model 3,
+# Keras accuracy 1).
+#
+# **Hand in:** this notebook, `lab4.ipynb`, with every `YOUR CODE HERE` replaced. Do not rename
+# it and do not delete or copy cells: the grader finds your answers by the cells' ids.
+# Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
+#
+# **Conventions used throughout** (the tests rely on them, and they follow lectures 4 and 5):
+# - a batch is a matrix with **one example per row**; labels are integers $0, \dots, K-1$;
+# - the parameters live in a dict with keys `"W1"` (shape `(n_in, n_hidden)`), `"b1"`
+#   (`(n_hidden,)`), `"W2"` (`(n_hidden, K)`) and `"b2"` (`(K,)`), all float arrays;
+# - the network computes $Z_2 = X W_1 + \mathbf b_1$, $A_2 = \phi(Z_2)$,
+#   $Z_3 = A_2 W_2 + \mathbf b_2$ and $P = \operatorname{softmax}(Z_3)$;
+# - random numbers come from a `numpy.random.Generator` passed in as `rng`, in the order
+#   stated in each docstring.
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import logging
+import os
+import subprocess
+import sys
+import time
+
+if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.special import expit
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import train_test_split
+
+import nnkit.grading
+from coursedata.toy import load_digits
+from nnkit import numerical_gradient, relative_error, seed_everything
+from nnkit.grading import expect, expect_close, expect_dtype, expect_equal, expect_shape
+from nnkit.plots import plot_confusion_matrix, plot_curves
+
+logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices on stderr
+seed_everything(0)
+
+# %% [markdown]
+# The data: 1797 grey-level images of handwritten digits, 8×8 pixels flattened into 64
+# features with values 0 to 16. We scale the pixels to $[0, 1]$ (a fixed scale, so no
+# statistics of the test set leak into training) and keep a stratified quarter for testing.
+
+# %%
+X, y = load_digits()
+X = X / 16.0
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0,
+                                                    stratify=y)
+print(X_train.shape, X_test.shape, np.bincount(y_train))
+
+# %% [markdown]
+# ## 1. Softmax and cross-entropy (5 points)
+#
+# The output layer turns the $K$ net inputs of each example, one row $\mathbf z$ of $Z_3$,
+# into probabilities:
+#
+# $$\operatorname{softmax}(\mathbf z)_k = \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}} .$$
+#
+# For $z_k = 1000$, $e^{z_k}$ overflows to `inf` and the ratio becomes `nan`. Since
+# $\operatorname{softmax}(\mathbf z - c) = \operatorname{softmax}(\mathbf z)$ for any
+# constant $c$, subtract each row's largest entry first: every exponent is then at most 0.
+#
+# The loss is the mean cross-entropy of the probabilities given to the true classes,
+#
+# $$L = -\frac{1}{n}\sum_{i=1}^{n} \log P_{i,\,y_i} = -\frac{1}{n}\sum_{i=1}^{n}\sum_{k=1}^{K}
+# Y_{ik}\log P_{ik},$$
+#
+# where $Y$ is the **one-hot** matrix of the labels ($Y_{ik} = 1$ if $y_i = k$, else 0).
+# Clip the probabilities of the true classes to $[10^{-12}, 1]$ before taking the log, so
+# that a hopelessly wrong prediction costs a large but finite loss.
+
+# %% nbgrader={"cell_type": "code", "checksum": "0e7f926904c4b813e8a05d4077e4198e", "grade": false, "grade_id": "softmax_ce", "locked": false, "schema_version": 3, "solution": true}
+def one_hot(y, n_classes):
+    """The (n, n_classes) float matrix with a single 1 per row, in column y[i] of row i."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def softmax(Z):
+    """Row-wise softmax of the (n, K) net inputs Z, stable for large |Z|: shape (n, K)."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def cross_entropy(P, y):
+    """Mean cross-entropy (a float) of the (n, K) probabilities P for the (n,) integer labels y."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "2a47572398239c987583a97e132cf2be", "grade": true, "grade_id": "test_softmax", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+P = softmax(np.array([[0.0, np.log(3.0)], [2.0, 2.0]]))
+expect_close(P, [[0.25, 0.75], [0.5, 0.5]], "softmax([[0, ln 3], [2, 2]])", show_expected=True)
+expect_close(P.sum(axis=1), [1.0, 1.0], "each row of a softmax must sum to 1")
+P_big = softmax(np.array([[1000.0, 0.0, -1000.0]]))
+expect_close(P_big, [[1.0, 0.0, 0.0]], "softmax([[1000, 0, -1000]]) (stable for large logits)",
+             show_expected=True)
+
+# %% nbgrader={"cell_type": "code", "checksum": "ee5e48e921d5bf281fa02b32c3242545", "grade": true, "grade_id": "test_cross_entropy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+Y = one_hot(np.array([2, 0]), 3)
+expect_dtype(Y, "float", "one_hot")
+expect_close(Y, [[0, 0, 1], [1, 0, 0]], "one_hot([2, 0], 3)", show_expected=True)
+ce = cross_entropy(np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([1, 0]))
+expect(np.ndim(ce) == 0, f"cross_entropy must return one number, got shape {np.shape(ce)}")
+expect_close(ce, -(np.log(0.75) + np.log(0.5)) / 2, "cross_entropy of a hand-worked example")
+
+
+# %% [markdown]
+# ## 2. Glorot initialisation (3 points)
+#
+# If the weights start too small, the signal shrinks from layer to layer; too large, and
+# sigmoid units saturate. Glorot and Bengio keep the variance of the activations (forward)
+# and of the gradients (backward) roughly constant by drawing each weight of a layer with
+# $n_\text{in}$ inputs and $n_\text{out}$ outputs from
+#
+# $$W_{jk} \sim \mathcal U(-r, r), \qquad r = \sqrt{\frac{6}{n_\text{in} + n_\text{out}}},
+# \qquad \text{so that} \quad
+# \operatorname{Var}(W_{jk}) = \frac{r^2}{3} = \frac{2}{n_\text{in} + n_\text{out}} .$$
+#
+# Draw the matrix with one call, `rng.uniform(-r, r, size=(n_in, n_out))`. The biases start
+# at zero.
+
+# %% nbgrader={"cell_type": "code", "checksum": "9c6e60f313cb903d6a721dadbd9acfab", "grade": false, "grade_id": "init", "locked": false, "schema_version": 3, "solution": true}
+def glorot_uniform(n_in, n_out, rng):
+    """An (n_in, n_out) matrix drawn from U(-r, r) with Glorot's r, using rng.uniform once."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def init_params(n_in, n_hidden, n_out, rng):
+    """The parameter dict: W1 then W2 drawn (in that order) by glorot_uniform, zero biases."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "e99e4f1fe0742566e7b61b3c6ca7d05f", "grade": true, "grade_id": "test_glorot", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+W = glorot_uniform(300, 500, np.random.default_rng(0))
+expect_shape(W, (300, 500), "glorot_uniform(300, 500, rng)")
+r = np.sqrt(6.0 / 800)
+largest = np.abs(W).max()
+expect(largest <= r, f"every weight must lie in [-r, r] with r = {r:.4f}; got max |w| = {largest:.4f}")
+expect(largest > 0.99 * r, f"the weights should fill [-r, r] (r = {r:.4f}); got max |w| = {largest:.4f}")
+expect(abs(W.var() / (2.0 / 800) - 1.0) < 0.02,
+       f"the variance should be 2 / (n_in + n_out) = {2 / 800:.5f}; got {W.var():.5f}")
+expect(abs(W.mean()) < 0.002, f"the weights should be centred on 0; got mean {W.mean():.4f}")
+params = init_params(64, 30, 10, np.random.default_rng(1))
+for key, shape in [("W1", (64, 30)), ("b1", (30,)), ("W2", (30, 10)), ("b2", (10,))]:
+    expect_shape(params[key], shape, f"init_params(64, 30, 10, rng)[{key!r}]")
+expect_close(params["b1"], np.zeros(30), "b1 starts at zero")
+
+# %% [markdown]
+# ## 3. The forward pass (3 points)
+#
+# The hidden activation $\phi$ is the sigmoid or the ReLU, given below (`expit` is scipy's
+# sigmoid, which does not overflow). `forward` returns the output probabilities $P$ and a
+# `cache` dict with the hidden net inputs $Z_2$ (key `"Z2"`) and activations $A_2$
+# (key `"A2"`), which the backward pass needs. `predict` returns the most probable class
+# of each row as integers.
+
+# %%
+ACTIVATIONS = {"sigmoid": expit, "relu": lambda z: np.maximum(z, 0.0)}
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "3b8aac51addcfa1da1104fb59293d60b", "grade": false, "grade_id": "forward", "locked": false, "schema_version": 3, "solution": true}
+def forward(params, X, activation="sigmoid"):
+    """(P, cache) for the batch X: P (n, K) probabilities, cache {"Z2": ..., "A2": ...}."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def predict(params, X, activation="sigmoid"):
+    """The most probable class of each row of X, an (n,) integer array."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "329c2c822357bde23aa180aeacff56e1", "grade": true, "grade_id": "test_forward", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+toy = {"W1": np.array([[1.0, -1.0]]), "b1": np.array([0.0, 1.0]),
+       "W2": np.array([[2.0, 0.0], [0.0, 1.0]]), "b2": np.array([0.0, 0.5])}
+P, cache = forward(toy, np.array([[2.0], [-1.0]]), activation="relu")
+expect_close(cache["Z2"], [[2.0, -1.0], [-1.0, 2.0]], "cache['Z2'] for the toy network", show_expected=True)
+expect_close(cache["A2"], [[2.0, 0.0], [0.0, 2.0]], "cache['A2'] with ReLU", show_expected=True)
+expect_close(P, softmax(np.array([[4.0, 0.5], [0.0, 2.5]])), "P for the toy network")
+labels = predict(toy, np.array([[2.0], [-1.0]]), activation="relu")
+expect_dtype(labels, "int", "predict")
+expect_equal(labels, [0, 1], "predict for the toy network", show_expected=True)
+
+
+# %% [markdown]
+# ## 4. The backward pass (4 points)
+#
+# Write $V_2 = \partial L / \partial Z_3$ and $V_1 = \partial L / \partial Z_2$ for the
+# deltas of the net inputs, as in lecture 5. With the *mean* cross-entropy over the $n$
+# examples of the batch, and $Y$ the one-hot labels:
+#
+# $$V_2 = \frac{1}{n}(P - Y), \qquad
+# \frac{\partial L}{\partial W_2} = A_2^\top V_2, \qquad
+# \frac{\partial L}{\partial \mathbf b_2} = \mathbf 1^\top V_2 \ \text{(column sums)},$$
+#
+# $$V_1 = \bigl(V_2 W_2^\top\bigr) \odot \phi'(Z_2), \qquad
+# \frac{\partial L}{\partial W_1} = X^\top V_1, \qquad
+# \frac{\partial L}{\partial \mathbf b_1} = \mathbf 1^\top V_1 .$$
+#
+# For the sigmoid, $\phi'(Z_2) = A_2 \odot (1 - A_2)$, written with the *activations*;
+# for the ReLU, $\phi'(Z_2)$ is 1 where $Z_2 > 0$ and 0 elsewhere. `backward` returns a dict
+# of gradients with the same keys and shapes as the parameters. The visible test compares
+# them with central differences (`nnkit.numerical_gradient`).
+
+# %% nbgrader={"cell_type": "code", "checksum": "f0249d9d28793e9729071580e2f8cee4", "grade": false, "grade_id": "backward", "locked": false, "schema_version": 3, "solution": true}
+def backward(params, X, y, P, cache, activation="sigmoid"):
+    """Gradients of the mean cross-entropy: a dict with keys W1, b1, W2, b2."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "755452ce997f2320b9c331f0e1eb4bdd", "grade": true, "grade_id": "test_backward", "locked": true, "points": 4, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(3)
+params = init_params(4, 5, 3, rng)
+params["b1"], params["b2"] = rng.normal(size=5), rng.normal(size=3)
+Xs, ys = rng.normal(size=(6, 4)), np.array([0, 2, 1, 2, 2, 0])
+
+
+def batch_loss(_):
+    return cross_entropy(forward(params, Xs)[0], ys)
+
+
+P, cache = forward(params, Xs)
+grads = backward(params, Xs, ys, P, cache)
+for key in ["W1", "b1", "W2", "b2"]:
+    expect_shape(grads[key], params[key].shape, f"gradient of {key}")
+    err = relative_error(grads[key], numerical_gradient(batch_loss, params[key]))
+    expect(err < 1e-6, f"gradient of {key}: relative error {err:.2e} against central differences")
+
+
+# %% [markdown]
+# ## 5. The update rule: momentum and L2 (3 points)
+#
+# Plain SGD steps along $-\eta\,\mathbf g$. **Momentum** keeps a velocity $\mathbf v$ per
+# parameter (starting at zero) that accumulates past steps, which damps the zig-zag across
+# narrow valleys and speeds up along consistent directions. **L2 regularisation** adds
+# $\frac{\lambda}{2}\big(\lVert W_1\rVert^2 + \lVert W_2\rVert^2\big)$ to the loss, whose
+# gradient is $\lambda W$; by convention the biases are *not* regularised. For each
+# parameter $\theta$ with gradient $\mathbf g$:
+#
+# $$\mathbf v \leftarrow \mu\,\mathbf v - \eta\,(\mathbf g + \lambda\,\theta)
+# \quad\text{(weights)}, \qquad
+# \mathbf v \leftarrow \mu\,\mathbf v - \eta\,\mathbf g \quad\text{(biases)}, \qquad
+# \theta \leftarrow \theta + \mathbf v .$$
+#
+# `momentum_step` updates the dicts `params` and `velocity` (same keys) and returns nothing.
+
+# %% nbgrader={"cell_type": "code", "checksum": "88b2fbf553f13409357fab387f11cddb", "grade": false, "grade_id": "update", "locked": false, "schema_version": 3, "solution": true}
+def momentum_step(params, grads, velocity, eta, momentum, l2):
+    """One step of SGD with momentum and L2 on W1 and W2; updates params and velocity."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "ed62ae9a728c00ead16d07bc37c6658b", "grade": true, "grade_id": "test_update", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+p = {"W1": np.array([[1.0]]), "b1": np.array([1.0]), "W2": np.array([[2.0]]), "b2": np.array([-1.0])}
+g = {"W1": np.array([[0.5]]), "b1": np.array([0.5]), "W2": np.array([[0.0]]), "b2": np.array([1.0])}
+v = {key: np.zeros_like(value) for key, value in p.items()}
+momentum_step(p, g, v, eta=0.1, momentum=0.9, l2=0.0)
+expect_close(v["W1"], [[-0.05]], "velocity of W1 after one step from rest (no L2)", show_expected=True)
+expect_close(p["W1"], [[0.95]], "W1 after one step (no L2)", show_expected=True)
+momentum_step(p, g, v, eta=0.1, momentum=0.9, l2=0.0)
+expect_close(p["W1"], [[0.855]], "W1 after a second step: the velocity carries over", show_expected=True)
+
+
+# %% [markdown]
+# ## 6. Mini-batches (3 points)
+#
+# One epoch visits every training example exactly once, in batches of `batch_size`; when
+# `batch_size` does not divide $n$, the last batch is smaller (it must not be dropped). The
+# order is drawn afresh for every epoch, so that the batches differ from epoch to epoch:
+# `minibatches` draws one permutation with `rng.permutation(n)` and cuts it into
+# consecutive pieces.
+
+# %% nbgrader={"cell_type": "code", "checksum": "8ac79ce1b2d8737cc0d10db4e8c9a1d7", "grade": false, "grade_id": "minibatches", "locked": false, "schema_version": 3, "solution": true}
+def minibatches(n, batch_size, rng):
+    """A new random order of range(n), cut into a list of integer index arrays of batch_size."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "2fb2f21552f8359baf091542eaf340ef", "grade": true, "grade_id": "test_minibatches", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+rng = np.random.default_rng(0)
+batches = minibatches(10, 4, rng)
+expect_equal([len(b) for b in batches], [4, 4, 2], "batch sizes for n=10, batch_size=4", show_expected=True)
+expect_equal(np.sort(np.concatenate(batches)), np.arange(10), "every index exactly once per epoch")
+expect_dtype(batches[0], "int", "a batch of indices")
+again = minibatches(10, 4, rng)
+expect(not np.array_equal(np.concatenate(batches), np.concatenate(again)),
+       "two epochs should visit the examples in different orders")
+
+
+# %% [markdown]
+# ## 7. Training (5 points)
+#
+# Put the pieces together. `train` creates `rng = np.random.default_rng(seed)`, draws the
+# parameters with `init_params(n_in, n_hidden, n_classes, rng)`, starts the velocities at
+# zero, and then for every epoch draws new mini-batches with `minibatches(n, batch_size,
+# rng)` and, for each batch, runs forward, backward and `momentum_step`. After each epoch it
+# records the cross-entropy on the whole training set (without the L2 term) in `losses`.
+
+# %% nbgrader={"cell_type": "code", "checksum": "22e5c384525eb0f33abfcaeaaed63de1", "grade": false, "grade_id": "train", "locked": false, "schema_version": 3, "solution": true}
+def train(X, y, n_classes, n_hidden=32, activation="sigmoid", eta=0.1, momentum=0.9, l2=0.0,
+          epochs=10, batch_size=32, seed=0):
+    """Mini-batch SGD with momentum and L2. Returns (params, losses), one loss per epoch."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "7343e4698c155df39bd5c66c0075c67e", "grade": true, "grade_id": "test_train", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+small_params, small_losses = train(X_train[:200], y_train[:200], 10, n_hidden=16, epochs=5,
+                                   batch_size=50, seed=1)
+expect_equal(len(small_losses), 5, "train must record one loss per epoch")
+expect(small_losses[-1] < small_losses[0], f"the training loss should fall, got {np.round(small_losses, 3)}")
+expect_shape(small_params["W1"], (64, 16), "W1 after training")
+
+# %% [markdown]
+# Now train on the digits: 64 sigmoid hidden units, $\eta = 0.1$, $\mu = 0.9$, a little L2,
+# batches of 32, 10 epochs.
+
+# %%
+CONFIG = dict(n_hidden=64, activation="sigmoid", eta=0.1, momentum=0.9, l2=1e-4, epochs=10,
+              batch_size=32)
+start = time.perf_counter()
+params, losses = train(X_train, y_train, 10, seed=0, **CONFIG)
+numpy_time = time.perf_counter() - start
+numpy_acc = float(np.mean(predict(params, X_test) == y_test))
+print(f"numpy MLP: test accuracy {numpy_acc:.3f}, trained in {numpy_time:.2f} s")
+
+# %% nbgrader={"cell_type": "code", "checksum": "d77efc5dd4d59a3736bb78eef618a424", "grade": true, "grade_id": "test_digits_accuracy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+expect(numpy_acc >= 0.94, f"the network should classify at least 94% of the test digits, got {numpy_acc:.3f}")
+
+# %% [markdown]
+# The loss per epoch, the confusion matrix on the test set, and what some hidden units look
+# for: each column of $W_1$ is an 8×8 template (red: positive weights, blue: negative).
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+plot_curves({"numpy MLP": losses}, ylabel="training cross-entropy", ax=axes[0])
+plot_confusion_matrix(confusion_matrix(y_test, predict(params, X_test)), [str(d) for d in range(10)],
+                      ax=axes[1])
+plt.show()
+fig, axes = plt.subplots(1, 8, figsize=(10, 1.6))
+for k, ax in enumerate(axes):
+    w = params["W1"][:, k].reshape(8, 8)
+    ax.imshow(w, cmap="RdBu_r", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
+    ax.set_title(f"unit {k}", fontsize=9)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown]
+# ## 8. The same network in Keras (4 points)
+#
+# Build the same architecture with `keras.Sequential`: an `Input` of `n_in` features, a
+# `Dense` hidden layer of `n_hidden` units with the given activation and Glorot-uniform
+# kernels, and a `Dense` softmax output of `n_classes` units. Compile it with
+# `keras.optimizers.SGD(learning_rate=eta, momentum=momentum)`, the loss
+# `"sparse_categorical_crossentropy"` (integer labels, mean over the batch) and the metric
+# `"accuracy"`.
+#
+# Keras' SGD uses exactly our momentum rule. For L2, give both `Dense` layers a
+# `kernel_regularizer=keras.regularizers.L2(c)`: Keras adds $c\,\lVert W\rVert^2$ to the
+# loss. Choose $c$ so that the penalty equals ours, $\frac{\lambda}{2}\lVert W\rVert^2$, with
+# $\lambda$ = `l2`.
+
+# %% nbgrader={"cell_type": "code", "checksum": "8f4548b4fabfc619c5093cba170751b6", "grade": false, "grade_id": "keras_model", "locked": false, "schema_version": 3, "solution": true}
+def build_keras_mlp(n_in, n_hidden, n_classes, activation="sigmoid", eta=0.1, momentum=0.9, l2=0.0):
+    """The two-layer MLP in Keras, compiled with SGD + momentum and L2 on both kernels."""
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+# %% nbgrader={"cell_type": "code", "checksum": "75fdd9bf4f16db0b68a735efc096fdac", "grade": true, "grade_id": "test_keras_model", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+model = build_keras_mlp(64, 30, 10, activation="sigmoid", eta=0.1, momentum=0.9, l2=0.0)
+expect_equal(len(model.layers), 2, "number of layers (the Input is not a layer)")
+expect_equal([layer.units for layer in model.layers], [30, 10], "units per Dense layer", show_expected=True)
+expect_equal([layer.activation.__name__ for layer in model.layers], ["sigmoid", "softmax"],
+             "activations", show_expected=True)
+expect_equal(model.count_params(), 64 * 30 + 30 + 30 * 10 + 10, "number of parameters")
+expect(isinstance(model.optimizer, keras.optimizers.SGD),
+       f"the optimizer should be SGD, got {type(model.optimizer).__name__}")
+
+# %% [markdown]
+# One step of Keras equals one step of yours: copy your initial parameters into a Keras
+# model, take one step on the same batch with both, and compare (Keras computes in
+# `float32`, so expect differences around $10^{-7}$).
+
+# %%
+seed_everything(0)
+keras_model = build_keras_mlp(64, 64, 10, activation="sigmoid", eta=0.1, momentum=0.9, l2=1e-3)
+mine = init_params(64, 64, 10, np.random.default_rng(0))
+keras_model.set_weights([mine["W1"], mine["b1"], mine["W2"], mine["b2"]])
+batch = np.arange(32)
+P, cache = forward(mine, X_train[batch])
+momentum_step(mine, backward(mine, X_train[batch], y_train[batch], P, cache),
+              {key: np.zeros_like(value) for key, value in mine.items()}, eta=0.1, momentum=0.9, l2=1e-3)
+keras_model.train_on_batch(X_train[batch], y_train[batch])
+diffs = [np.abs(np.asarray(w) - mine[key]).max()
+         for w, key in zip(keras_model.get_weights(), ["W1", "b1", "W2", "b2"])]
+print("largest difference per parameter:", np.array(diffs))
+
+# %% [markdown]
+# Now train a fresh Keras model with the settings used for the numpy network, and compare
+# accuracy and training time.
+
+# %%
+seed_everything(0)
+keras_model = build_keras_mlp(64, CONFIG["n_hidden"], 10, activation=CONFIG["activation"],
+                              eta=CONFIG["eta"], momentum=CONFIG["momentum"], l2=CONFIG["l2"])
+start = time.perf_counter()
+history = keras_model.fit(X_train, y_train, epochs=CONFIG["epochs"], batch_size=CONFIG["batch_size"],
+                          verbose=0)
+keras_time = time.perf_counter() - start
+keras_acc = float(keras_model.evaluate(X_test, y_test, verbose=0)[1])
+print(f"{'':8s} {'test accuracy':>14s} {'training time':>14s}")
+print(f"{'numpy':8s} {numpy_acc:14.3f} {numpy_time:13.2f}s")
+print(f"{'Keras':8s} {keras_acc:14.3f} {keras_time:13.2f}s")
+
+# %% nbgrader={"cell_type": "code", "checksum": "959feab9bff05d2fe630e50bac26246a", "grade": true, "grade_id": "test_keras_accuracy", "locked": true, "points": 1, "schema_version": 3, "solution": false}
+expect(keras_acc >= 0.9,
+       f"the Keras model should classify at least 90% of the test digits, got {keras_acc:.3f}")
+
+# %%
+plot_curves({"numpy": losses, "Keras": history.history["loss"]}, ylabel="training loss")
+plt.show()
+
+# %% [markdown]
+# ## Reflect (not graded)
+# - Keras' training loss is the mean over the epoch's batches, taken while the weights were
+#   still changing, and includes the L2 penalty; `losses` is measured after each epoch,
+#   without the penalty. Which difference explains most of the gap between the two curves in
+#   the first epoch, and how would you make them comparable?
+# - Which of the two implementations was faster on this small problem, and why might the
+#   answer change for a network a hundred times larger?
+# - Replace the sigmoid by the ReLU with the same learning rate. What happens, and why does
+#   Glorot initialisation suit one of the two activations better than the other?
