@@ -25,7 +25,7 @@ from autograder.devices import plan
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.sandbox import Limits, bubblewrap
-from autograder.submissions import Submission, find_submissions
+from autograder.submissions import Submission, find_submissions, tampering
 from autograder.warm import WarmPool
 from autograder.worker import Job, JobResult, run_job
 
@@ -136,6 +136,8 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
                 _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
                 reasons[s.student] = _problem(s)
                 bar.update()
+            tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
+                        for s in ready}
             pool = executor or WarmPool(jobs or os.cpu_count() or 1, jobs_root, hidden,
                                         limits or Limits(), devices, data_env)
             try:
@@ -143,8 +145,9 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
                 for future in as_completed(futures):
                     result = future.result()
                     _record(gb, course, lab, result)
-                    if result.reason:
-                        reasons[result.student] = result.reason
+                    why = "; ".join(filter(None, (tampered[result.student], result.reason)))
+                    if why:
+                        reasons[result.student] = why
                     else:
                         reasons.pop(result.student, None)
                     bar.set_postfix_str(result.student)

@@ -52,6 +52,7 @@ def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT) -> C
     c.CourseDirectory.feedback_directory = str(work / "feedback")
     c.CourseDirectory.ignore = NEVER_RELEASED
     c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    c.Exchange.root = str(work / "exchange")
     c.Execute.timeout = cell_timeout
     c.Execute.interrupt_on_timeout = True
     c.Execute.allow_errors = True

@@ -39,6 +39,31 @@ def invalid_reason(notebook: Path) -> str | None:
     return None
 
 
+def tampering(notebook: Path, released: Path) -> str | None:
+    """How the nbgrader cells of ``notebook`` differ from the release: deleted, duplicated,
+    changed in type, or stripped of metadata (nbgrader restores what it can; a person should
+    look), or ``None``."""
+    def cells(path: Path) -> list[tuple[str, str]]:
+        nb = nbformat.read(path, as_version=4)
+        return [(c.metadata["nbgrader"]["grade_id"], c.cell_type) for c in nb.cells
+                if "grade_id" in c.metadata.get("nbgrader", {})]
+
+    expected = dict(cells(released))
+    found = cells(notebook)
+    ids = [gid for gid, _ in found]
+    problems = []
+    missing = sorted(set(expected) - set(ids))
+    if missing:
+        problems.append(f"cells deleted or stripped of metadata: {', '.join(missing)}")
+    duplicated = sorted({gid for gid in ids if ids.count(gid) > 1})
+    if duplicated:
+        problems.append(f"cells duplicated: {', '.join(duplicated)}")
+    retyped = sorted(gid for gid, kind in found if gid in expected and expected[gid] != kind)
+    if retyped:
+        problems.append(f"cells changed in type: {', '.join(retyped)}")
+    return "tampered notebook: " + "; ".join(problems) if problems else None
+
+
 def _pick(student: str, notebooks: list[Path], expected: str) -> Submission:
     if not notebooks:
         return Submission(student, None, f"missing notebook: no {expected} was handed in")
