@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", help="working folder for submissions, gradebook and reports "
                         "(default: grading/ in the course, or $NN_COURSE_WORK)")
+    parser.add_argument("--db", help="gradebook as an SQLAlchemy URL, e.g. "
+                        "postgresql://host/course (default: SQLite in the working folder, "
+                        "or $NN_COURSE_DB)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="check that notebook pairs are in sync, output-free and badged")
@@ -203,10 +206,9 @@ def main(argv: list[str] | None = None) -> int:
 
         args.cell_timeout = CELL_TIMEOUT
     try:
-        course = Course.locate(args.work if args.command != "demo" or args.work
-                               else None)
+        course = Course.locate(args.work, args.db)
         if args.command == "demo" and not args.work:
-            course = Course(course.root, course.work / "demo")
+            course = Course(course.root, course.work / "demo", course.db)
         return args.func(course, args)
     except (CourseError, FileNotFoundError) as exc:
         print(f"autograder: {exc}", file=sys.stderr)

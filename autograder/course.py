@@ -12,6 +12,7 @@ BRANCH = "main"
 
 ENV_ROOT = "NN_COURSE_ROOT"
 ENV_WORK = "NN_COURSE_WORK"
+ENV_DB = "NN_COURSE_DB"
 
 
 class CourseError(Exception):
@@ -39,13 +40,15 @@ class Course:
 
     root: Path
     work: Path
+    db: str | None = None
 
     @classmethod
-    def locate(cls, work: str | Path | None = None) -> Course:
-        """The course around the current directory, with its working folder (default ``grading/``)."""
+    def locate(cls, work: str | Path | None = None, db: str | None = None) -> Course:
+        """The course around the current directory, with its working folder (default
+        ``grading/``) and gradebook URL (default SQLite in the working folder)."""
         root = find_root()
         work_dir = Path(work or os.environ.get(ENV_WORK) or root / "grading").resolve()
-        return cls(root=root, work=work_dir)
+        return cls(root=root, work=work_dir, db=db or os.environ.get(ENV_DB))
 
     @property
     def solutions(self) -> Path:
@@ -61,7 +64,8 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.gradebook}"
+        """The gradebook: any SQLAlchemy URL (e.g. PostgreSQL); SQLite in ``work`` by default."""
+        return self.db or f"sqlite:///{self.gradebook}"
 
     def lab_names(self) -> list[str]:
         """Every lab that has a source folder in ``solutions/``."""

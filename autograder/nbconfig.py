@@ -41,8 +41,10 @@ def apply_kernel_env() -> None:
         os.environ.setdefault(key, value)
 
 
-def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT) -> Config:
-    """The nbgrader ``Config`` for the course rooted at ``root`` with working folder ``work``."""
+def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT,
+                  db_url: str | None = None) -> Config:
+    """The nbgrader ``Config`` for the course rooted at ``root`` with working folder ``work``
+    and gradebook ``db_url`` (default: SQLite in ``work``)."""
     c = Config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = "solutions"
@@ -51,7 +53,7 @@ def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT) -> C
     c.CourseDirectory.autograded_directory = str(work / "autograded")
     c.CourseDirectory.feedback_directory = str(work / "feedback")
     c.CourseDirectory.ignore = NEVER_RELEASED
-    c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{work / 'gradebook.db'}"
     c.Exchange.root = str(work / "exchange")
     c.Execute.timeout = cell_timeout
     c.Execute.interrupt_on_timeout = True

@@ -27,7 +27,7 @@ def nbgrader_api(course: Course, release_dir: Path | None = None,
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    config = course_config(course.root, course.work, cell_timeout)
+    config = course_config(course.root, course.work, cell_timeout, course.db_url)
     if release_dir is not None:
         config.CourseDirectory.release_directory = str(release_dir)
     coursedir = CourseDirectory(config=config)

@@ -42,3 +42,16 @@ def test_grade_of_a_missing_folder_exits_2(tmp_path: Path, capsys):
 def test_check_passes_on_the_repository():
     result = run("check")
     assert result.returncode == 0, result.stdout
+
+
+def test_grade_writes_the_gradebook_at_the_url_given(tmp_path: Path, capsys):
+    (tmp_path / "subs" / "fay").mkdir(parents=True)
+    (tmp_path / "subs" / "fay" / "lab1.ipynb").write_text("{ not json")
+    db = tmp_path / "elsewhere" / "book.db"
+    db.parent.mkdir()
+    work = tmp_path / "work"
+    assert main(["--work", str(work), "--db", f"sqlite:///{db}", "grade", "lab1",
+                 str(tmp_path / "subs")]) == 0
+    assert db.is_file() and not (work / "gradebook.db").exists()
+    assert main(["--work", str(work), "--db", f"sqlite:///{db}", "report", "lab1"]) == 0
+    assert "not a valid notebook" in capsys.readouterr().out
