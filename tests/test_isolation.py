@@ -87,6 +87,8 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
         "hides_tracebacks": "get_ipython().showtraceback = lambda *a, **k: None",
         "floods_output": "print('x' * 5_000_000, end='')",
         "eats_memory": "blocks = [bytearray(512 * 1024 * 1024) for _ in range(64)]",
+        "forks_many": "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n"
+                      "        time.sleep(60)\n        os._exit(0)",
     }
     folder = tmp_path / "subs"
     for student, prelude in attacks.items():
@@ -104,3 +106,35 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
         assert table.loc[student, "score"] == 0, f"{student} gained points"
     assert not outside.exists(), "a submission wrote outside its folder"
     assert "kernel died" in table.loc["exits_kernel", "needs_look"]
+
+
+def test_a_notebook_past_its_time_budget_is_stopped_and_the_batch_goes_on(tmp_path: Path):
+    """Each cell stays under the cell limit, the notebook as a whole does not."""
+    folder = tmp_path / "subs"
+    (folder / "slow").mkdir(parents=True)
+    slow = nbformat.read(RELEASED, as_version=4)
+    for cell in slow.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "import time\ntime.sleep(12)\n" + cell.source
+    nbformat.write(slow, folder / "slow" / "lab1.ipynb")
+    (folder / "honest").mkdir()
+    nbformat.write(solved_notebook(SOURCE, RELEASED), folder / "honest" / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", folder, cell_timeout=20, notebook_timeout=30, progress=False)
+    table = grades_table(course, "lab1").set_index("student_id")
+    assert table.loc["honest", "score"] == 20
+    assert table.loc["slow", "score"] == 0
+    assert "ran past 30 s" in table.loc["slow", "needs_look"]
+
+
+def test_any_executor_can_run_the_jobs(tmp_path: Path):
+    """The pool is replaceable: jobs and results are plain data (here a one-thread executor
+    runs each job in a fresh process instead of a warm worker)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    (tmp_path / "subs" / "honest").mkdir(parents=True)
+    nbformat.write(solved_notebook(SOURCE, RELEASED), tmp_path / "subs" / "honest" / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        grade(course, "lab1", tmp_path / "subs", progress=False, executor=executor)
+    assert grades_table(course, "lab1").set_index("student_id").loc["honest", "score"] == 20
