@@ -106,34 +106,29 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
     course.require_lab(lab)
     expected = course.source_notebooks(lab)[0].name
     submissions = find_submissions(folder, expected)
+    api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
+    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
     if bubblewrap() is None and not _warned_no_sandbox:
         _warned_no_sandbox = True
         print("autograder: bubblewrap (bwrap) not found: student code runs unsandboxed, in a "
               "private folder with resource limits (apt-get install bubblewrap)")
     reasons = load_reasons(course, lab)
     scratch = Path(tempfile.mkdtemp(prefix=f"nn-grading-{lab}-"))
-    jobs_root = scratch / "jobs"
-    hidden = _hidden_paths(course, jobs_root)
-    data_env = _prepare_data(course, lab)
-    devices = plan(device)
-    if progress:
-        print(f"autograder: {devices.message}")
-    # The warm workers start (imports take seconds) while the lab is loaded into the gradebooks.
-    ready = [s for s in submissions if not s.problem and s.notebook is not None]
-    pool = executor or WarmPool(min(jobs or os.cpu_count() or 1, max(len(ready), 1)), jobs_root,
-                                hidden, limits or Limits(), devices, data_env)
     try:
-        api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
-        check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
         template = _template_gradebook(course, lab, scratch)
+        jobs_root = scratch / "jobs"
+        hidden = _hidden_paths(course, jobs_root)
         budget = notebook_timeout or max(600, 4 * cell_timeout)
+        data_env = _prepare_data(course, lab)
+        devices = plan(device)
+        if progress:
+            print(f"autograder: {devices.message}")
+        ready = [s for s in submissions if not s.problem and s.notebook is not None]
         todo = [Job(lab, s.student, s.notebook, expected, template, jobs_root / s.student,
                     cell_timeout, budget, hidden, limits or Limits(),
                     {**devices.env_for(i), **data_env}, devices.device_files)
                 for i, s in enumerate(ready)]
         bad = [s for s in submissions if s.problem or s.notebook is None]
-        tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
-                    for s in ready}
         bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
                    disable=not progress)
         with Gradebook(course.db_url) as gb:
@@ -141,21 +136,27 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
                 _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
                 reasons[s.student] = _problem(s)
                 bar.update()
-            futures = {pool.submit(run_job, job): job for job in todo}
-            for future in as_completed(futures):
-                result = future.result()
-                _record(gb, course, lab, result)
-                why = "; ".join(filter(None, (tampered[result.student], result.reason)))
-                if why:
-                    reasons[result.student] = why
-                else:
-                    reasons.pop(result.student, None)
-                bar.set_postfix_str(result.student)
-                bar.update()
+            tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
+                        for s in ready}
+            pool = executor or WarmPool(jobs or os.cpu_count() or 1, jobs_root, hidden,
+                                        limits or Limits(), devices, data_env)
+            try:
+                futures = {pool.submit(run_job, job): job for job in todo}
+                for future in as_completed(futures):
+                    result = future.result()
+                    _record(gb, course, lab, result)
+                    why = "; ".join(filter(None, (tampered[result.student], result.reason)))
+                    if why:
+                        reasons[result.student] = why
+                    else:
+                        reasons.pop(result.student, None)
+                    bar.set_postfix_str(result.student)
+                    bar.update()
+            finally:
+                if executor is None:
+                    pool.shutdown()
         bar.close()
     finally:
-        if executor is None:
-            pool.shutdown()
         shutil.rmtree(scratch, ignore_errors=True)
     path = reasons_path(course, lab)
     path.parent.mkdir(parents=True, exist_ok=True)

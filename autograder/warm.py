@@ -121,17 +121,6 @@ class WarmPool:
                                devices.device_files))
         self.threads = ThreadPoolExecutor(max_workers=size)
         self.slots = list(self.free.queue)
-        for _ in self.slots:  # start every worker now, while the coordinator prepares the lab
-            self.threads.submit(self._warm_up)
-
-    def _warm_up(self) -> None:
-        slot = self.free.get()
-        try:
-            slot._start()
-        except RuntimeError:
-            slot.stop()  # the first job retries the start and reports why it failed
-        finally:
-            self.free.put(slot)
 
     def _run(self, job: Job) -> JobResult:
         slot = self.free.get()
