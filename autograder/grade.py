@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from autograder.course import Course
 from autograder.devices import plan
+from autograder.kernels import PRELOAD_ENV, preload_modules
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.sandbox import Limits, bubblewrap
@@ -80,16 +81,17 @@ def _hidden_paths(course: Course, jobs_root: Path) -> tuple[Path, ...]:
     return (course.solutions, course.root / ".git", course.work, jobs_root)
 
 
-def _prepare_data(course: Course, lab: str) -> dict[str, str]:
+def _prepare(course: Course, lab: str) -> dict[str, str]:
     """Build the generated data ``lab`` uses before grading (sandboxes see the cache read-only);
-    return the environment that points jobs at the cache."""
+    return the environment for its jobs: where the cache is, which modules kernels preload."""
     from coursedata.cache import ENV_VAR, cache_dir
 
     if "instruments" in course.source_notebooks(lab)[0].read_text(encoding="utf-8"):
         from coursedata import instruments
 
         instruments.build()
-    return {ENV_VAR: str(cache_dir())}
+    modules = preload_modules(course.work / "release" / lab / course.source_notebooks(lab)[0].name)
+    return {ENV_VAR: str(cache_dir()), PRELOAD_ENV: ",".join(modules)}
 
 
 def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEOUT,
@@ -119,14 +121,14 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
         jobs_root = scratch / "jobs"
         hidden = _hidden_paths(course, jobs_root)
         budget = notebook_timeout or max(600, 4 * cell_timeout)
-        data_env = _prepare_data(course, lab)
+        job_env = _prepare(course, lab)
         devices = plan(device)
         if progress:
             print(f"autograder: {devices.message}")
         ready = [s for s in submissions if not s.problem and s.notebook is not None]
         todo = [Job(lab, s.student, s.notebook, expected, template, jobs_root / s.student,
                     cell_timeout, budget, hidden, limits or Limits(),
-                    {**devices.env_for(i), **data_env}, devices.device_files)
+                    {**devices.env_for(i), **job_env}, devices.device_files)
                 for i, s in enumerate(ready)]
         bad = [s for s in submissions if s.problem or s.notebook is None]
         bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
@@ -139,7 +141,7 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
             tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
                         for s in ready}
             pool = executor or WarmPool(jobs or os.cpu_count() or 1, jobs_root, hidden,
-                                        limits or Limits(), devices, data_env)
+                                        limits or Limits(), devices, job_env)
             try:
                 futures = {pool.submit(run_job, job): job for job in todo}
                 for future in as_completed(futures):

@@ -1,14 +1,20 @@
 """Where student code runs: a bubblewrap sandbox when there is one, with resource limits.
 
 Inside the sandbox the whole system is read-only, there is no network, the process tree dies
-with the grader, and the course's solutions, its git history, the instructor's working folder
-and every other temporary folder are hidden; only the submission's own folder is writable.
+with the grader, every capability is dropped (root in the sandbox cannot unmount what hides the
+solutions, nor trace other processes), and the course's solutions, its git history, the
+instructor's working folder and every other temporary folder are hidden; only the submission's
+own folder is writable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import resource
 import shutil
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +58,8 @@ def sandboxed(command: list[str], writable: Path, hidden: list[Path],
     for device in device_files:
         args += ["--dev-bind", device, device]
     args += ["--bind", str(writable), str(writable), "--unshare-net", "--unshare-pid",
-             "--unshare-ipc", "--die-with-parent", "--new-session", "--chdir", str(writable)]
+             "--unshare-ipc", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
+             "--chdir", str(writable)]
     return [*args, *command]
 
 
@@ -66,3 +73,39 @@ def limiter(limits: Limits) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+#: Set in a sandboxed worker's environment: it has a process namespace of its own.
+PID_NAMESPACE_ENV = "AUTOGRADER_PID_NAMESPACE"
+
+
+def protect_from_tracing() -> None:
+    """Make this process non-dumpable: without ``CAP_SYS_PTRACE`` (dropped in the sandbox) no
+    other process may trace it or read or write its memory. Forked children inherit this."""
+    pr_set_dumpable = 4
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
+
+
+def _live_pids() -> list[int]:
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = Path(entry.path, "stat").read_text()
+                if stat[stat.rindex(")") + 2] != "Z":
+                    pids.append(int(entry.name))
+    return pids
+
+
+def kill_strays(spared: set[int]) -> None:
+    """Kill every live process of this sandbox's process namespace except ``spared`` and its
+    init, until none is left (a fork loop is outrun). Does nothing outside a sandbox."""
+    if os.environ.get(PID_NAMESPACE_ENV) != "1":
+        return
+    for _ in range(1000):
+        strays = [pid for pid in _live_pids() if pid != 1 and pid not in spared]
+        if not strays:
+            return
+        for pid in strays:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)

@@ -23,7 +23,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from autograder.devices import DevicePlan
-from autograder.sandbox import Limits, bubblewrap, limiter, private_env, sandboxed
+from autograder.sandbox import (
+    PID_NAMESPACE_ENV,
+    Limits,
+    bubblewrap,
+    limiter,
+    private_env,
+    sandboxed,
+)
 from autograder.worker import Job, JobResult, failure_reason, finish, prepare_folder
 
 
@@ -44,7 +51,7 @@ class Slot:
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, **private_env(self.folder),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               "AUTOGRADER_PID_NAMESPACE": "1" if bubblewrap() else "0"}
+               PID_NAMESPACE_ENV: "1" if bubblewrap() else "0"}
         command = [sys.executable, "-m", "autograder.worker", "--serve", str(self.folder)]
         log = open(self.folder / "worker.log", "w")  # noqa: SIM115 (owned by the process)
         self.proc = subprocess.Popen(

@@ -148,16 +148,25 @@ def run_job(job: Job) -> JobResult:
     return finish(job, folder, reason, start)
 
 
-def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int) -> int:
-    """Run nbgrader's autograde in ``folder`` (the child process's whole job)."""
+def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int,
+                    forked: bool = False) -> int:
+    """Run nbgrader's autograde in ``folder`` (the child process's whole job); ``forked``
+    kernels come from this process's zygote (see :mod:`autograder.kernels`)."""
     from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import Execute
 
+    from autograder.kernels import ForkedExecute
     from autograder.nbconfig import apply_kernel_env, course_config
 
     apply_kernel_env()
     config = course_config(folder, folder, cell_timeout)
     config.CourseDirectory.source_directory = str(folder / "source")
+    if forked:
+        steps = Autograde.class_traits()["autograde_preprocessors"].default()
+        config.Autograde.autograde_preprocessors = [ForkedExecute if step is Execute else step
+                                                    for step in steps]
     coursedir = CourseDirectory(config=config)
     result = NbGraderAPI(coursedir=coursedir, config=config).autograde(lab, student)
     if not result.get("success"):
@@ -167,29 +176,44 @@ def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int) -> 
 
 
 def _serve(slot: Path) -> int:
-    """A warm worker: heavy imports once, then one job per line on stdin, in ``slot/job``.
+    """A warm worker: heavy imports once, then one job per line of its requests, in
+    ``slot/job``; kernels are forked from a zygote that imported the lab's modules.
 
-    Answers one JSON line per job. Inside a sandbox with its own process namespace it kills
-    every process a submission left behind before taking the next job.
+    Requests and answers (one JSON line each) travel on private copies of stdin and stdout;
+    fds 0 and 1, which kernels inherit, point at /dev/null and the log, so a submission can
+    neither read the next request nor forge an answer. Inside a sandbox with its own process
+    namespace every process a submission left behind is killed before the next job.
     """
     import contextlib
     import io
-    import signal
 
     import nbclient  # noqa: F401  (warm: imported once, before any submission)
     from nbgrader.apps import NbGraderAPI  # noqa: F401
 
-    print("ready", flush=True)
-    for line in sys.stdin:
+    from autograder.kernels import PRELOAD_ENV, Zygote, spared_pids, use_zygote
+    from autograder.nbconfig import apply_kernel_env
+    from autograder.sandbox import kill_strays, protect_from_tracing
+
+    protect_from_tracing()
+    requests = os.fdopen(os.dup(0), "r")
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(2, 1)
+    apply_kernel_env()
+    zygote = Zygote([m for m in os.environ.get(PRELOAD_ENV, "").split(",") if m])
+    zygote.start()
+    use_zygote(zygote)
+    print("ready", file=answers, flush=True)
+    for line in requests:
         request = json.loads(line)
         captured = io.StringIO()
         with contextlib.redirect_stdout(captured):
             code = _autograde_here(slot / "job", request["lab"], request["student"],
-                                   request["cell_timeout"])
-        if os.environ.get("AUTOGRADER_PID_NAMESPACE") == "1":
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(-1, signal.SIGKILL)
-        print(json.dumps({"ok": code == 0, "log": captured.getvalue()[-4000:]}), flush=True)
+                                   request["cell_timeout"], forked=True)
+        kill_strays(spared_pids())
+        print(json.dumps({"ok": code == 0, "log": captured.getvalue()[-4000:]}), file=answers,
+              flush=True)
+    zygote.stop()
     return 0
 
 

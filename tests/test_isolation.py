@@ -9,6 +9,8 @@ scores 0.
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 from autograder.course import Course
 from autograder.grade import grade
 from autograder.report import grades_table
-from autograder.sandbox import bubblewrap
+from autograder.sandbox import bubblewrap, sandboxed
 from autograder.simulate import solved_notebook
 from tests.conftest import ROOT
 
@@ -69,11 +71,12 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
     course.work.mkdir(parents=True)
     outside = tmp_path / "outside.txt"
     gradebook = course.gradebook
+    reads_solutions = (f"exec(__import__('json').load(open({str(SOURCE)!r}))['cells'] and "
+                       f"'\\n'.join(''.join(c['source']) for c in __import__('json').load("
+                       f"open({str(SOURCE)!r}))['cells'] if c.get('metadata', {{}}).get("
+                       f"'nbgrader', {{}}).get('solution')))")
     attacks = {
-        "reads_solutions": f"exec(__import__('json').load(open({str(SOURCE)!r}))['cells'] and "
-                           f"'\\n'.join(''.join(c['source']) for c in __import__('json').load("
-                           f"open({str(SOURCE)!r}))['cells'] if c.get('metadata', {{}}).get("
-                           f"'nbgrader', {{}}).get('solution')))",
+        "reads_solutions": reads_solutions,
         "uses_network": "import socket\ns = socket.create_connection(('127.0.0.1', "
                         f"{solution_server}), timeout=3)\ncode = b''\nwhile chunk := s.recv(65536):\n"
                         "    code += chunk\nexec(code.decode())",
@@ -89,19 +92,32 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
         "eats_memory": "blocks = [bytearray(512 * 1024 * 1024) for _ in range(64)]",
         "forks_many": "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n"
                       "        time.sleep(60)\n        os._exit(0)",
+        "unmounts_hidden": f"import subprocess\nsubprocess.run(['umount', '-l', "
+                           f"{str(SOURCE.parent.parent)!r}])\n" + reads_solutions,
+        "forges_answers": "import os\nos.write(1, b'{\"ok\": true, \"log\": \"\"}\\n' * 5)",
+        "kills_its_parent": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+        "rewrites_job_gradebook": "import os, sqlite3, time\nif os.fork() == 0:\n"
+                                  "    os.setsid()\n    for _ in range(3000):\n"
+                                  "        try:\n            db = sqlite3.connect('../../../gradebook.db')\n"
+                                  "            db.execute('update grade set auto_score = 100')\n"
+                                  "            db.commit()\n            db.close()\n"
+                                  "        except Exception:\n            pass\n"
+                                  "        time.sleep(0.01)\n    os._exit(0)",
     }
     folder = tmp_path / "subs"
     for student, prelude in attacks.items():
         (folder / student).mkdir(parents=True)
         nbformat.write(_attacker(prelude), folder / student / "lab1.ipynb")
-    (folder / "honest").mkdir()
-    nbformat.write(solved_notebook(SOURCE, RELEASED), folder / "honest" / "lab1.ipynb")
+    honest = ["honest", "zz_honest1", "zz_honest2"]  # the last ones follow every attack
+    for student in honest:
+        (folder / student).mkdir()
+        nbformat.write(solved_notebook(SOURCE, RELEASED), folder / student / "lab1.ipynb")
 
     grade(course, "lab1", folder, cell_timeout=30, progress=False)
     table = grades_table(course, "lab1").set_index("student_id")
 
-    assert table.loc["honest", "score"] == 20
-    assert set(table.index) == {*attacks, "honest"}, "every student must end with a grade"
+    assert (table.loc[honest, "score"] == 20).all()
+    assert set(table.index) == {*attacks, *honest}, "every student must end with a grade"
     for student in attacks:
         assert table.loc[student, "score"] == 0, f"{student} gained points"
     assert not outside.exists(), "a submission wrote outside its folder"
@@ -138,3 +154,18 @@ def test_any_executor_can_run_the_jobs(tmp_path: Path):
     with ThreadPoolExecutor(max_workers=1) as executor:
         grade(course, "lab1", tmp_path / "subs", progress=False, executor=executor)
     assert grades_table(course, "lab1").set_index("student_id").loc["honest", "score"] == 20
+
+
+@pytest.mark.skipif(bubblewrap() is None, reason="needs bubblewrap for the sandbox")
+def test_sandboxed_code_cannot_reach_into_a_protected_process(tmp_path: Path):
+    """The warm worker and its kernel zygote outlive submissions: code in the sandbox, though
+    root there, must not read (or write) their memory."""
+    script = ("import os, sys\nfrom autograder.sandbox import protect_from_tracing\n"
+              "protect_from_tracing()\npid = os.fork()\nif pid == 0:\n"
+              "    os.execv(sys.executable, [sys.executable, '-c', "
+              "f'open(\"/proc/{os.getppid()}/mem\", \"rb\")'])\n"
+              "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))")
+    done = subprocess.run(sandboxed([sys.executable, "-c", script], tmp_path, []),
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "1"
+    assert "PermissionError" in done.stderr
