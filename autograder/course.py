@@ -67,6 +67,14 @@ class Course:
         """The gradebook: any SQLAlchemy URL (e.g. PostgreSQL); SQLite in ``work`` by default."""
         return self.db or f"sqlite:///{self.gradebook}"
 
+    def open_gradebook(self):
+        """nbgrader's ``Gradebook`` on :attr:`db_url`, for this course's id (use ``with``)."""
+        from nbgrader.api import Gradebook
+
+        from autograder.nbconfig import COURSE_ID
+
+        return Gradebook(self.db_url, COURSE_ID)
+
     def lab_names(self) -> list[str]:
         """Every lab that has a source folder in ``solutions/``."""
         return sorted(p.name for p in self.solutions.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))

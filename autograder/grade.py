@@ -133,7 +133,7 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
         bad = [s for s in submissions if s.problem or s.notebook is None]
         bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
                    disable=not progress)
-        with Gradebook(course.db_url) as gb:
+        with course.open_gradebook() as gb:
             for s in bad:
                 _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
                 reasons[s.student] = _problem(s)

@@ -11,6 +11,10 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+#: The course's id in nbgrader's gradebook. nbgrader leaves it empty by default, which SQLite
+#: lets pass but PostgreSQL refuses (an assignment's course must exist).
+COURSE_ID = "nn-course"
+
 #: Seconds one cell may run: enough for the labs' Keras training on a 2-core CPU.
 CELL_TIMEOUT = 300
 
@@ -47,6 +51,7 @@ def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT,
     and gradebook ``db_url`` (default: SQLite in ``work``)."""
     c = Config()
     c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.source_directory = "solutions"
     c.CourseDirectory.release_directory = "labs"
     c.CourseDirectory.submitted_directory = str(work / "submitted")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from autograder.course import Course
 from autograder.grade import load_reasons
@@ -18,7 +18,7 @@ def grades_table(course: Course, lab: str) -> pd.DataFrame:
     course.require_lab(lab)
     reasons = load_reasons(course, lab)
     rows = []
-    with Gradebook(course.db_url) as gb:
+    with course.open_gradebook() as gb:
         try:
             max_score = gb.find_assignment(lab).max_score
         except MissingEntry:
@@ -49,7 +49,7 @@ def write_csv(table: pd.DataFrame, course: Course, lab: str) -> Path:
 def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float, float]]:
     """``{grade_id: (score, max_score)}`` for each graded cell of ``student``'s ``lab``."""
     scores: dict[str, tuple[float, float]] = {}
-    with Gradebook(course.db_url) as gb:
+    with course.open_gradebook() as gb:
         try:
             submission = gb.find_submission(lab, student)
         except MissingEntry:
@@ -63,7 +63,7 @@ def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float
 def question_stats(course: Course, lab: str) -> pd.DataFrame:
     """Per test cell: points, mean score and the share of graded students with full marks."""
     rows = []
-    with Gradebook(course.db_url) as gb:
+    with course.open_gradebook() as gb:
         try:
             assignment = gb.find_assignment(lab)
         except MissingEntry:

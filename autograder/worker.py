@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.nbconfig import COURSE_ID
 from autograder.sandbox import Limits, limiter, private_env, sandboxed
 
 #: Errors in an autograded notebook, or in nbgrader's log, and what they mean to a person.
@@ -85,7 +86,7 @@ def prepare_folder(job: Job, folder: Path) -> Path:
 
 
 def _read_scores(folder: Path, job: Job) -> list[CellScore]:
-    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", COURSE_ID) as gb:
         try:
             submission = gb.find_submission(job.lab, job.student)
         except MissingEntry:

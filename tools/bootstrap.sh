@@ -8,20 +8,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=venv
-extras="tf,dev"
+extras="tf,dev,postgres"
 for arg in "$@"; do
   case "$arg" in
     --system) mode=system; extras="dev" ;;
-    --gpu) extras="dev" ; gpu=1 ;;
+    --gpu) extras="dev,postgres" ; gpu=1 ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
 
 # 1. System packages: the synthesizer and soundfonts for the instrument data, Fashion-MNIST,
-#    and bubblewrap for sandboxed grading. --no-install-recommends keeps Qt out.
+#    bubblewrap for sandboxed grading, and (not on Colab) a PostgreSQL server for the test of a
+#    PostgreSQL gradebook. --no-install-recommends keeps Qt out.
 apt_packages=(libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
               dataset-fashion-mnist bubblewrap)
+[ "$mode" = venv ] && apt_packages+=(postgresql)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
