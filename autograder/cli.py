@@ -68,7 +68,8 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
     reasons = grade(course, args.lab, Path(args.submissions).resolve(),
                     cell_timeout=args.cell_timeout, jobs=args.jobs,
                     notebook_timeout=args.notebook_timeout,
-                    limits=Limits(memory_mb=args.memory_mb), device=args.device)
+                    limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds),
+                    device=args.device)
     for student, reason in sorted(reasons.items()):
         print(f"  {student}: {reason}")
     print(f"graded; gradebook at {course.gradebook}; run `autograder report {args.lab}`")
@@ -170,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds per notebook (default: max(600, 4 x cell timeout))")
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
     p.add_argument("--memory-mb", type=int, default=8192, help="address-space limit per process")
+    p.add_argument("--cpu-seconds", type=int, default=900, help="CPU-time limit per kernel")
     device = p.add_mutually_exclusive_group()
     device.add_argument("--gpu", dest="device", action="store_const", const="gpu",
                         help="spread workers over the GPUs (memory growth on)")

@@ -140,7 +140,8 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
                 bar.update()
             tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
                         for s in ready}
-            pool = executor or WarmPool(jobs or os.cpu_count() or 1, jobs_root, hidden,
+            pool = executor or WarmPool(min(jobs or os.cpu_count() or 1, max(len(todo), 1)),
+                                        jobs_root, hidden,
                                         limits or Limits(), devices, job_env)
             try:
                 futures = {pool.submit(run_job, job): job for job in todo}

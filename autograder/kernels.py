@@ -32,7 +32,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 from nbgrader.preprocessors import Execute
 
-from autograder.sandbox import kill_strays, protect_from_tracing
+from autograder.sandbox import KERNEL_CPU_ENV, kill_strays, limit_cpu, protect_from_tracing
 
 #: Environment variable that carries the modules a slot's zygote imports (comma-separated).
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
@@ -212,6 +212,8 @@ def _run_kernel(request: dict) -> int:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
+    if os.environ.get(KERNEL_CPU_ENV):
+        limit_cpu(int(os.environ[KERNEL_CPU_ENV]))
     if "numpy" in sys.modules:  # a fresh interpreter seeds numpy from the OS: so does a fork
         sys.modules["numpy"].random.seed()
     from ipykernel.kernelapp import IPKernelApp

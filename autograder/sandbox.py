@@ -63,16 +63,28 @@ def sandboxed(command: list[str], writable: Path, hidden: list[Path],
     return [*args, *command]
 
 
-def limiter(limits: Limits) -> Callable[[], None]:
-    """A ``preexec_fn`` that applies ``limits`` to the child and everything it starts."""
+def limiter(limits: Limits, cpu: bool = True) -> Callable[[], None]:
+    """A ``preexec_fn`` that applies ``limits`` to the child and everything it starts; without
+    ``cpu``, the CPU-time limit is left to the kernels (a warm worker lives for many jobs, and
+    its CPU time adds up; see :func:`limit_cpu`)."""
 
     def apply() -> None:
         memory = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if cpu:
+            limit_cpu(limits.cpu_seconds)
 
     return apply
+
+
+#: Carries the CPU seconds each kernel of a warm worker may use (see :func:`limit_cpu`).
+KERNEL_CPU_ENV = "AUTOGRADER_KERNEL_CPU_SECONDS"
+
+
+def limit_cpu(seconds: int) -> None:
+    """Let this process (a fresh kernel) use at most ``seconds`` of CPU time."""
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
 
 
 #: Set in a sandboxed worker's environment: it has a process namespace of its own.

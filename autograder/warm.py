@@ -24,6 +24,7 @@ from pathlib import Path
 
 from autograder.devices import DevicePlan
 from autograder.sandbox import (
+    KERNEL_CPU_ENV,
     PID_NAMESPACE_ENV,
     Limits,
     bubblewrap,
@@ -51,13 +52,14 @@ class Slot:
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, **private_env(self.folder),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               PID_NAMESPACE_ENV: "1" if bubblewrap() else "0"}
+               PID_NAMESPACE_ENV: "1" if bubblewrap() else "0",
+               KERNEL_CPU_ENV: str(self.limits.cpu_seconds)}
         command = [sys.executable, "-m", "autograder.worker", "--serve", str(self.folder)]
         log = open(self.folder / "worker.log", "w")  # noqa: SIM115 (owned by the process)
         self.proc = subprocess.Popen(
             sandboxed(command, self.folder, list(self.hidden), self.device_files),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
-            preexec_fn=limiter(self.limits), start_new_session=True)
+            preexec_fn=limiter(self.limits, cpu=False), start_new_session=True)
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, args=(self.proc, self.lines), daemon=True).start()
         if self._next_line(120) != "ready":

@@ -12,12 +12,14 @@ told apart from the work.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from itertools import cycle
 from pathlib import Path
 
@@ -82,8 +84,20 @@ def ours(labs: list[str], submissions: Path, scratch: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
+@contextlib.contextmanager
+def kernels_quiet() -> Iterator[None]:
+    """Send what kernels print on the inherited stderr (start-up warnings) to /dev/null."""
+    saved = os.dup(2)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+
+
 def execution_only(labs: list[str], submissions: Path) -> float:
-    """Seconds to just run every notebook once with nbclient, serially: the notebooks' own cost."""
+    """Seconds to just run every notebook once with nbclient, serially, each in a fresh kernel:
+    what the notebooks cost when no grader is involved."""
     apply_kernel_env()
     total = 0.0
     for lab in labs:
@@ -112,7 +126,8 @@ def main() -> None:
               f"{os.cpu_count()} core(s)")
         plain = plain_nbgrader(args.labs, scratch / "class", scratch)
         mine = ours(args.labs, scratch / "class", scratch, args.jobs)
-        alone = execution_only(args.labs, scratch / "class")
+        with kernels_quiet():
+            alone = execution_only(args.labs, scratch / "class")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     n = args.size

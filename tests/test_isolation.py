@@ -20,7 +20,7 @@ import pytest
 from autograder.course import Course
 from autograder.grade import grade
 from autograder.report import grades_table
-from autograder.sandbox import bubblewrap, sandboxed
+from autograder.sandbox import Limits, bubblewrap, sandboxed
 from autograder.simulate import solved_notebook
 from tests.conftest import ROOT
 
@@ -169,3 +169,25 @@ def test_sandboxed_code_cannot_reach_into_a_protected_process(tmp_path: Path):
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "1"
     assert "PermissionError" in done.stderr
+
+
+def test_each_kernel_gets_the_cpu_limit_the_long_lived_worker_does_not(tmp_path: Path):
+    """A kernel that spins is stopped by its CPU-time limit; the warm worker, whose CPU time adds
+    up over the whole batch, must not be, or a later honest student would pay for it."""
+    folder = tmp_path / "subs"
+    spinner = nbformat.read(RELEASED, as_version=4)
+    first = next(c for c in spinner.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    first.source = "while True:\n    pass"
+    (folder / "a_spinner").mkdir(parents=True)
+    nbformat.write(spinner, folder / "a_spinner" / "lab1.ipynb")
+    honest = [f"honest{i}" for i in range(8)]
+    for student in honest:
+        (folder / student).mkdir()
+        nbformat.write(solved_notebook(SOURCE, RELEASED), folder / student / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", folder, cell_timeout=60, jobs=1, limits=Limits(cpu_seconds=4),
+          progress=False)
+    table = grades_table(course, "lab1").set_index("student_id")
+    assert (table.loc[honest, "score"] == 20).all(), table.loc[honest, "needs_look"].to_dict()
+    assert table.loc["a_spinner", "score"] == 0
+    assert "kernel died" in table.loc["a_spinner", "needs_look"]
