@@ -90,7 +90,7 @@ def _prepare(course: Course, lab: str) -> dict[str, str]:
         from coursedata import instruments
 
         instruments.build()
-    modules = preload_modules(course.work / "release" / lab / course.source_notebooks(lab)[0].name)
+    modules = preload_modules(course.source_notebooks(lab)[0])
     return {ENV_VAR: str(cache_dir()), PRELOAD_ENV: ",".join(modules)}
 
 
@@ -108,58 +108,57 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
     course.require_lab(lab)
     expected = course.source_notebooks(lab)[0].name
     submissions = find_submissions(folder, expected)
-    api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
-    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
+    ready = [s for s in submissions if not s.problem and s.notebook is not None]
     if bubblewrap() is None and not _warned_no_sandbox:
         _warned_no_sandbox = True
         print("autograder: bubblewrap (bwrap) not found: student code runs unsandboxed, in a "
               "private folder with resource limits (apt-get install bubblewrap)")
+    devices = plan(device)
+    if progress:
+        print(f"autograder: {devices.message}")
+    limits = limits or Limits()
     reasons = load_reasons(course, lab)
     scratch = Path(tempfile.mkdtemp(prefix=f"nn-grading-{lab}-"))
+    jobs_root = scratch / "jobs"
+    hidden = _hidden_paths(course, jobs_root)
+    job_env = _prepare(course, lab)
+    # The warm workers start now (imports take seconds) while the lab goes into the gradebooks.
+    pool = executor or WarmPool(min(jobs or os.cpu_count() or 1, len(ready)), jobs_root,
+                                hidden, limits, devices, job_env).start()
     try:
+        api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
+        check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
         template = _template_gradebook(course, lab, scratch)
-        jobs_root = scratch / "jobs"
-        hidden = _hidden_paths(course, jobs_root)
         budget = notebook_timeout or max(600, 4 * cell_timeout)
-        job_env = _prepare(course, lab)
-        devices = plan(device)
-        if progress:
-            print(f"autograder: {devices.message}")
-        ready = [s for s in submissions if not s.problem and s.notebook is not None]
         todo = [Job(lab, s.student, s.notebook, expected, template, jobs_root / s.student,
-                    cell_timeout, budget, hidden, limits or Limits(),
-                    {**devices.env_for(i), **job_env}, devices.device_files)
+                    cell_timeout, budget, hidden, limits, {**devices.env_for(i), **job_env},
+                    devices.device_files)
                 for i, s in enumerate(ready)]
-        bad = [s for s in submissions if s.problem or s.notebook is None]
+        tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
+                    for s in ready}
         bar = tqdm(total=len(submissions), desc=f"grading {lab}", unit="student",
                    disable=not progress)
         with course.open_gradebook() as gb:
-            for s in bad:
-                _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
-                reasons[s.student] = _problem(s)
-                bar.update()
-            tampered = {s.student: tampering(s.notebook, course.work / "release" / lab / expected)
-                        for s in ready}
-            pool = executor or WarmPool(min(jobs or os.cpu_count() or 1, max(len(todo), 1)),
-                                        jobs_root, hidden,
-                                        limits or Limits(), devices, job_env)
-            try:
-                futures = {pool.submit(run_job, job): job for job in todo}
-                for future in as_completed(futures):
-                    result = future.result()
-                    _record(gb, course, lab, result)
-                    why = "; ".join(filter(None, (tampered[result.student], result.reason)))
-                    if why:
-                        reasons[result.student] = why
-                    else:
-                        reasons.pop(result.student, None)
-                    bar.set_postfix_str(result.student)
+            for s in submissions:
+                if s not in ready:
+                    _record(gb, course, lab, JobResult(s.student, [], s.problem, 0.0))
+                    reasons[s.student] = _problem(s)
                     bar.update()
-            finally:
-                if executor is None:
-                    pool.shutdown()
+            futures = {pool.submit(run_job, job): job for job in todo}
+            for future in as_completed(futures):
+                result = future.result()
+                _record(gb, course, lab, result)
+                why = "; ".join(filter(None, (tampered[result.student], result.reason)))
+                if why:
+                    reasons[result.student] = why
+                else:
+                    reasons.pop(result.student, None)
+                bar.set_postfix_str(result.student)
+                bar.update()
         bar.close()
     finally:
+        if executor is None:
+            pool.shutdown()
         shutil.rmtree(scratch, ignore_errors=True)
     path = reasons_path(course, lab)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,8 @@ class Slot:
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the worker and wait until it has done its imports."""
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, **private_env(self.folder),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -91,7 +92,7 @@ class Slot:
         """Grade ``job`` in this slot; its folder is then moved to ``keep`` for the record."""
         start = time.perf_counter()
         if self.proc is None or self.proc.poll() is not None:
-            self._start()
+            self.start()
         for sub in ("home", "tmp", "runtime", "ipython", "matplotlib", "numba", "keras"):
             shutil.rmtree(self.folder / sub, ignore_errors=True)
         private_env(self.folder)
@@ -128,8 +129,25 @@ class WarmPool:
         for i in range(size):
             self.free.put(Slot(root / f"slot{i}", hidden, limits, {**devices.env_for(i), **env},
                                devices.device_files))
-        self.threads = ThreadPoolExecutor(max_workers=size)
+        self.threads = ThreadPoolExecutor(max_workers=max(size, 1))
         self.slots = list(self.free.queue)
+
+    def start(self) -> WarmPool:
+        """Start every slot's worker now, in the background; the first jobs then find them
+        ready. A worker that fails to start is started again by its first job, which reports
+        why it failed."""
+        for _ in self.slots:
+            self.threads.submit(self._warm_up)
+        return self
+
+    def _warm_up(self) -> None:
+        slot = self.free.get()
+        try:
+            slot.start()
+        except (RuntimeError, TimeoutError, OSError):
+            slot.stop()
+        finally:
+            self.free.put(slot)
 
     def _run(self, job: Job) -> JobResult:
         slot = self.free.get()
