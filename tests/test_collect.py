@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.collect import collect, student_of
-from autograder.devices import plan
 
 NB = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 
@@ -64,13 +63,3 @@ def test_folder_of_colab_downloads(tmp_path: Path):
     entries = collect("lab1", tmp_path / "in", tmp_path / "out")
     assert sorted(e.student for e in entries) == ["ann", "dave"]
     assert (tmp_path / "out" / "ann" / "lab1.ipynb").is_file()
-
-
-def test_device_plans():
-    cpu = plan("auto", gpus=0)
-    assert cpu.envs == ({"CUDA_VISIBLE_DEVICES": "-1"},) and "no GPU found" in cpu.message
-    assert "as asked" in plan("cpu", gpus=2).message
-    gpu = plan("gpu", gpus=2)
-    assert [gpu.env_for(i)["CUDA_VISIBLE_DEVICES"] for i in range(4)] == ["0", "1", "0", "1"]
-    assert gpu.env_for(0)["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
-    assert "no GPU found" in plan("gpu", gpus=0).message
