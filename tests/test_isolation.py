@@ -94,7 +94,14 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
                       "        time.sleep(60)\n        os._exit(0)",
         "unmounts_hidden": f"import subprocess\nsubprocess.run(['umount', '-l', "
                            f"{str(SOURCE.parent.parent)!r}])\n" + reads_solutions,
-        "forges_answers": "import os\nos.write(1, b'{\"ok\": true, \"log\": \"\"}\\n' * 5)",
+        # the worker's answers to the coordinator, written to the stdout of the kernel's parent
+        # (the zygote) and grandparent (the worker)
+        "forges_answers": "import os\nforged = b'{\"ok\": true, \"log\": \"\"}\\n' * 5\n"
+                          "def parent(pid):\n"
+                          "    return int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])\n"
+                          "for pid in (parent(os.getpid()), parent(parent(os.getpid()))):\n"
+                          "    try:\n        with open(f'/proc/{pid}/fd/1', 'wb') as f:\n"
+                          "            f.write(forged)\n    except OSError:\n        pass",
         "kills_its_parent": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
         "rewrites_job_gradebook": "import os, sqlite3, time\nif os.fork() == 0:\n"
                                   "    os.setsid()\n    for _ in range(3000):\n"
