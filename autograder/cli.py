@@ -84,28 +84,39 @@ def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_report(course: Course, args: argparse.Namespace) -> int:
-    from autograder.report import grades_table, question_stats, write_csv, write_histogram
+def _report(course: Course, lab: str, table) -> None:
+    """Print the per-question statistics and who needs a look; write the CSV and histogram."""
+    from autograder.report import question_stats, write_csv, write_histogram
 
-    table = grades_table(course, args.lab)
-    _print_table(table)
     print("\nper question:")
-    _print_table(question_stats(course, args.lab))
+    _print_table(question_stats(course, lab))
     look = table[table["needs_look"] != ""]
     print(f"\n{len(look)} submission(s) need a human look" + (":" if len(look) else ""))
     for row in look.itertuples():
         print(f"  {row.student_id}: {row.needs_look}")
-    print(f"\nwrote {write_csv(table, course, args.lab)}")
+    print(f"\nwrote {write_csv(table, course, lab)}")
     if len(table):
-        print(f"wrote {write_histogram(table, course, args.lab)}")
+        print(f"wrote {write_histogram(table, course, lab)}")
+
+
+def cmd_report(course: Course, args: argparse.Namespace) -> int:
+    from autograder.report import grades_table
+
+    table = grades_table(course, args.lab)
+    _print_table(table)
+    _report(course, args.lab, table)
     return EXIT_OK
 
 
 def cmd_demo(course: Course, args: argparse.Namespace) -> int:
-    from autograder.demo import run_demo
+    from autograder.demo import LAB, run_demo
+    from autograder.feedback import generate_feedback
 
     table = run_demo(course, cell_timeout=args.cell_timeout)
     _print_table(table)
+    _report(course, LAB, table)
+    written = generate_feedback(course, LAB)
+    print(f"wrote {len(written)} feedback file(s) under {course.work / 'feedback'}")
     wrong = table[table["score"] != table["deserves"]]
     if len(wrong):
         print(f"\n{len(wrong)} student(s) did not get the grade they deserve")
@@ -195,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("demo", help="release lab 1, grade a simulated class, print the table")
+    p = sub.add_parser("demo", help="release lab 1, grade a simulated class, report on it and "
+                       "write its feedback")
     p.add_argument("--cell-timeout", type=int, default=15, help="seconds per cell (default 15)")
     p.set_defaults(func=cmd_demo)
     return parser

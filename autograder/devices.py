@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import glob
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
+
+#: The variables that size the thread pools of BLAS (numpy, scikit-learn) and TensorFlow.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def thread_caps(workers: int, cores: int | None = None) -> dict[str, str]:
+    """Environment that gives each of ``workers`` kernels its share of the cores: left alone,
+    every kernel sizes its thread pools for the whole machine, and kernels side by side then
+    fight over the cores. A variable the instructor has set is left as it is."""
+    cores = cores or os.cpu_count() or 1
+    share = str(max(1, cores // max(workers, 1)))
+    return {name: share for name in THREAD_VARIABLES if name not in os.environ}
 
 
 def gpu_count() -> int:

@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from autograder.course import Course
-from autograder.devices import plan
+from autograder.devices import plan, thread_caps
 from autograder.kernels import PRELOAD_ENV, preload_modules
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
@@ -121,10 +121,10 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
     scratch = Path(tempfile.mkdtemp(prefix=f"nn-grading-{lab}-"))
     jobs_root = scratch / "jobs"
     hidden = _hidden_paths(course, jobs_root)
-    job_env = _prepare(course, lab)
+    workers = min(jobs or os.cpu_count() or 1, len(ready))
+    job_env = {**_prepare(course, lab), **thread_caps(workers)}
     # The warm workers start now (imports take seconds) while the lab goes into the gradebooks.
-    pool = executor or WarmPool(min(jobs or os.cpu_count() or 1, len(ready)), jobs_root,
-                                hidden, limits, devices, job_env).start()
+    pool = executor or WarmPool(workers, jobs_root, hidden, limits, devices, job_env).start()
     try:
         api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
         check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")

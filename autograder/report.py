@@ -39,10 +39,10 @@ def grades_table(course: Course, lab: str) -> pd.DataFrame:
 
 
 def write_csv(table: pd.DataFrame, course: Course, lab: str) -> Path:
-    """Write ``table`` to ``<work>/reports/<lab>_grades.csv`` and return the path."""
+    """Write ``table``'s grade columns to ``<work>/reports/<lab>_grades.csv``; return the path."""
     path = course.work / "reports" / f"{lab}_grades.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    table[COLUMNS].to_csv(path, index=False)
     return path
 
 

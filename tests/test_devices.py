@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from autograder.devices import gpu_count, plan
+from autograder.course import Course
+from autograder.devices import THREAD_VARIABLES, gpu_count, plan, thread_caps
+from autograder.grade import grade
+from autograder.simulate import solved_notebook
+from tests.conftest import ROOT
 
 
 def test_device_plans():
@@ -27,3 +33,37 @@ def test_gpus_are_counted_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("PATH", str(tmp_path))
     assert gpu_count() == 2
     assert "2 GPU(s)" in plan("auto").message
+
+
+def test_thread_caps_share_the_cores(monkeypatch: pytest.MonkeyPatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert set(thread_caps(2, cores=2).values()) == {"1"}
+    assert thread_caps(3, cores=16)["TF_NUM_INTRAOP_THREADS"] == "5"
+    assert thread_caps(4, cores=2)["OMP_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert "OMP_NUM_THREADS" not in thread_caps(2, cores=2)
+
+
+def test_each_kernel_runs_blas_on_its_share_of_the_cores(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    """Two workers side by side: the BLAS numpy loaded in the kernel's zygote sizes its thread
+    pool to half the cores, not all of them (seen from inside the graded notebook)."""
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
+    for student in ("a", "b"):
+        nb = solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb", released)
+        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        first.source = ("import threadpoolctl\nprint('BLAS threads', max(p['num_threads'] for p "
+                        "in threadpoolctl.threadpool_info()))\n" + first.source)
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "subs" / student / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", tmp_path / "subs", jobs=2, progress=False)
+    expected = f"BLAS threads {max(1, (os.cpu_count() or 1) // 2)}\n"
+    for student in ("a", "b"):
+        graded = nbformat.read(course.work / "autograded" / student / "lab1" / "lab1.ipynb", 4)
+        printed = [o.get("text", "") for c in graded.cells if c.cell_type == "code"
+                   for o in c.outputs]
+        assert expected in printed
