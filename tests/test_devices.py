@@ -11,6 +11,7 @@ import pytest
 from autograder.course import Course
 from autograder.devices import THREAD_VARIABLES, gpu_count, plan, thread_caps
 from autograder.grade import grade
+from autograder.report import grades_table
 from autograder.simulate import solved_notebook
 from tests.conftest import ROOT
 
@@ -67,3 +68,30 @@ def test_each_kernel_runs_blas_on_its_share_of_the_cores(tmp_path: Path,
         printed = [o.get("text", "") for c in graded.cells if c.cell_type == "code"
                    for o in c.outputs]
         assert expected in printed
+
+
+def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """With (fake) GPUs present, grading says so and each kernel sees one GPU, memory growth on."""
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'GPU 0: A (UUID: GPU-a)'\necho 'GPU 1: B (UUID: GPU-b)'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
+    for student in ("a", "b"):
+        nb = solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb", released)
+        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        first.source = ("import os\nprint('GPU', os.environ['CUDA_VISIBLE_DEVICES'], "
+                        "os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])\n" + first.source)
+        (tmp_path / "subs" / student).mkdir(parents=True)
+        nbformat.write(nb, tmp_path / "subs" / student / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", tmp_path / "subs", jobs=2, device="gpu")
+    assert "grading on 2 GPU(s)" in capsys.readouterr().out
+    for student in ("a", "b"):
+        graded = nbformat.read(course.work / "autograded" / student / "lab1" / "lab1.ipynb", 4)
+        printed = {o.get("text", "") for c in graded.cells if c.cell_type == "code"
+                   for o in c.outputs}
+        assert printed & {"GPU 0 true\n", "GPU 1 true\n"}
+    assert grades_table(course, "lab1")["score"].tolist() == [20, 20]
