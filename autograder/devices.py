@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -58,5 +59,22 @@ def plan(choice: str, gpus: int | None = None) -> DevicePlan:
     envs = tuple({"CUDA_VISIBLE_DEVICES": str(i), "TF_FORCE_GPU_ALLOW_GROWTH": "true",
                   "XLA_PYTHON_CLIENT_PREALLOCATE": "false"} for i in range(gpus))
     files = tuple(sorted(glob.glob("/dev/nvidia*")))
-    return DevicePlan(envs, files, f"grading on {gpus} GPU(s), kernels share them with memory "
-                                   "growth on")
+    message = f"grading on {gpus} GPU(s), kernels share them with memory growth on"
+    if cpu_only_tensorflow():
+        message += ("; but the TensorFlow installed here is tensorflow-cpu, so TensorFlow code "
+                    "still runs on the CPU (bash tools/bootstrap.sh --gpu installs "
+                    "tensorflow[and-cuda])")
+    return DevicePlan(envs, files, message)
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def cpu_only_tensorflow() -> bool:
+    """Whether the installed TensorFlow is the CPU-only build (it cannot use a GPU)."""
+    return _installed("tensorflow-cpu") and not _installed("tensorflow")

@@ -26,6 +26,15 @@ def test_device_plans():
     assert "no GPU found" in plan("gpu", gpus=0).message
 
 
+def test_gpu_plan_says_when_tensorflow_cannot_use_the_gpu(monkeypatch: pytest.MonkeyPatch):
+    import autograder.devices as devices
+
+    monkeypatch.setattr(devices, "cpu_only_tensorflow", lambda: True)
+    assert "still runs on the CPU" in plan("gpu", gpus=1).message
+    monkeypatch.setattr(devices, "cpu_only_tensorflow", lambda: False)
+    assert "CPU" not in plan("gpu", gpus=1).message
+
+
 def test_gpus_are_counted_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     fake = tmp_path / "nvidia-smi"
     fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA H100 (UUID: GPU-a)'\n"
