@@ -14,6 +14,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from autograder.course import Course, CourseError
+from autograder.sandbox import Limits
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -63,7 +64,6 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
 
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
     from autograder.grade import grade
-    from autograder.sandbox import Limits
 
     reasons = grade(course, args.lab, Path(args.submissions).resolve(),
                     cell_timeout=args.cell_timeout, jobs=args.jobs,
@@ -181,8 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook-timeout", type=int, default=None,
                    help="seconds per notebook (default: max(600, 4 x cell timeout))")
     p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
-    p.add_argument("--memory-mb", type=int, default=8192, help="address-space limit per process")
-    p.add_argument("--cpu-seconds", type=int, default=900, help="CPU-time limit per kernel")
+    p.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
+                   help=f"address-space limit per process (default {Limits.memory_mb})")
+    p.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds,
+                   help=f"CPU-time limit per kernel (default {Limits.cpu_seconds})")
     device = p.add_mutually_exclusive_group()
     device.add_argument("--gpu", dest="device", action="store_const", const="gpu",
                         help="spread workers over the GPUs (memory growth on)")

@@ -67,9 +67,9 @@ def plan(choice: str, gpus: int | None = None) -> DevicePlan:
     return DevicePlan(envs, files, message)
 
 
-def _installed(distribution: str) -> bool:
+def _distribution_installed(name: str) -> bool:
     try:
-        importlib.metadata.distribution(distribution)
+        importlib.metadata.distribution(name)
     except importlib.metadata.PackageNotFoundError:
         return False
     return True
@@ -77,4 +77,4 @@ def _installed(distribution: str) -> bool:
 
 def cpu_only_tensorflow() -> bool:
     """Whether the installed TensorFlow is the CPU-only build (it cannot use a GPU)."""
-    return _installed("tensorflow-cpu") and not _installed("tensorflow")
+    return _distribution_installed("tensorflow-cpu") and not _distribution_installed("tensorflow")

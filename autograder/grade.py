@@ -81,17 +81,17 @@ def _hidden_paths(course: Course, jobs_root: Path) -> tuple[Path, ...]:
     return (course.solutions, course.root / ".git", course.work, jobs_root)
 
 
-def _prepare(course: Course, lab: str) -> dict[str, str]:
-    """Build the generated data ``lab`` uses before grading (sandboxes see the cache read-only);
-    return the environment for its jobs: where the cache is, which modules kernels preload."""
+def _prepare(source: Path) -> dict[str, str]:
+    """Build the generated data the lab whose notebook is ``source`` uses before grading
+    (sandboxes see the cache read-only); return the environment for its jobs: where the cache
+    is, which modules kernels preload."""
     from coursedata.cache import ENV_VAR, cache_dir
 
-    if "instruments" in course.source_notebooks(lab)[0].read_text(encoding="utf-8"):
+    if "instruments" in source.read_text(encoding="utf-8"):
         from coursedata import instruments
 
         instruments.build()
-    modules = preload_modules(course.source_notebooks(lab)[0])
-    return {ENV_VAR: str(cache_dir()), PRELOAD_ENV: ",".join(modules)}
+    return {ENV_VAR: str(cache_dir()), PRELOAD_ENV: ",".join(preload_modules(source))}
 
 
 def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEOUT,
@@ -106,7 +106,8 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
     """
     global _warned_no_sandbox
     course.require_lab(lab)
-    expected = course.source_notebooks(lab)[0].name
+    source = course.source_notebooks(lab)[0]
+    expected = source.name
     submissions = find_submissions(folder, expected)
     ready = [s for s in submissions if not s.problem and s.notebook is not None]
     if bubblewrap() is None and not _warned_no_sandbox:
@@ -122,7 +123,7 @@ def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEO
     jobs_root = scratch / "jobs"
     hidden = _hidden_paths(course, jobs_root)
     workers = min(jobs or os.cpu_count() or 1, len(ready))
-    job_env = {**_prepare(course, lab), **thread_caps(workers)}
+    job_env = {**_prepare(source), **thread_caps(workers)}
     # The warm workers start now (imports take seconds) while the lab goes into the gradebooks.
     pool = executor or WarmPool(workers, jobs_root, hidden, limits, devices, job_env).start()
     try:

@@ -55,28 +55,36 @@ def test_thread_caps_share_the_cores(monkeypatch: pytest.MonkeyPatch):
     assert "OMP_NUM_THREADS" not in thread_caps(2, cores=2)
 
 
+def _class_printing(folder: Path, prelude: str) -> None:
+    """Two solved lab 1 notebooks, students ``a`` and ``b``, that run ``prelude`` first."""
+    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
+    for student in ("a", "b"):
+        nb = solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb", released)
+        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        first.source = prelude + first.source
+        (folder / student).mkdir(parents=True)
+        nbformat.write(nb, folder / student / "lab1.ipynb")
+
+
+def _printed(course: Course, student: str) -> list[str]:
+    """What ``student``'s autograded lab 1 printed, one entry per output."""
+    graded = nbformat.read(course.work / "autograded" / student / "lab1" / "lab1.ipynb", 4)
+    return [o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.outputs]
+
+
 def test_each_kernel_runs_blas_on_its_share_of_the_cores(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch):
     """Two workers side by side: the BLAS numpy loaded in the kernel's zygote sizes its thread
     pool to half the cores, not all of them (seen from inside the graded notebook)."""
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
-    for student in ("a", "b"):
-        nb = solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb", released)
-        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
-        first.source = ("import threadpoolctl\nprint('BLAS threads', max(p['num_threads'] for p "
-                        "in threadpoolctl.threadpool_info()))\n" + first.source)
-        (tmp_path / "subs" / student).mkdir(parents=True)
-        nbformat.write(nb, tmp_path / "subs" / student / "lab1.ipynb")
+    _class_printing(tmp_path / "subs", "import threadpoolctl\nprint('BLAS threads', max("
+                    "p['num_threads'] for p in threadpoolctl.threadpool_info()))\n")
     course = Course(ROOT, tmp_path / "work")
     grade(course, "lab1", tmp_path / "subs", jobs=2, progress=False)
     expected = f"BLAS threads {max(1, (os.cpu_count() or 1) // 2)}\n"
     for student in ("a", "b"):
-        graded = nbformat.read(course.work / "autograded" / student / "lab1" / "lab1.ipynb", 4)
-        printed = [o.get("text", "") for c in graded.cells if c.cell_type == "code"
-                   for o in c.outputs]
-        assert expected in printed
+        assert expected in _printed(course, student)
 
 
 def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
@@ -87,20 +95,11 @@ def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
     fake.write_text("#!/bin/sh\necho 'GPU 0: A (UUID: GPU-a)'\necho 'GPU 1: B (UUID: GPU-b)'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
-    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
-    for student in ("a", "b"):
-        nb = solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb", released)
-        first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
-        first.source = ("import os\nprint('GPU', os.environ['CUDA_VISIBLE_DEVICES'], "
-                        "os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])\n" + first.source)
-        (tmp_path / "subs" / student).mkdir(parents=True)
-        nbformat.write(nb, tmp_path / "subs" / student / "lab1.ipynb")
+    _class_printing(tmp_path / "subs", "import os\nprint('GPU', os.environ['CUDA_VISIBLE_DEVICES'], "
+                    "os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])\n")
     course = Course(ROOT, tmp_path / "work")
     grade(course, "lab1", tmp_path / "subs", jobs=2, device="gpu")
     assert "grading on 2 GPU(s)" in capsys.readouterr().out
     for student in ("a", "b"):
-        graded = nbformat.read(course.work / "autograded" / student / "lab1" / "lab1.ipynb", 4)
-        printed = {o.get("text", "") for c in graded.cells if c.cell_type == "code"
-                   for o in c.outputs}
-        assert printed & {"GPU 0 true\n", "GPU 1 true\n"}
+        assert set(_printed(course, student)) & {"GPU 0 true\n", "GPU 1 true\n"}
     assert grades_table(course, "lab1")["score"].tolist() == [20, 20]
