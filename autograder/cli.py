@@ -2,13 +2,16 @@
 
 Exit codes: 0 success; 1 the work ran but found a problem (a leak, notebooks out of sync, a
 demo grade that differs from what the student deserves); 2 bad input (unknown lab, missing
-folder, bad arguments).
+folder, bad arguments, an unreadable gradebook URL); 130 interrupted. A mistake of the
+instructor's is one line on stderr; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from tabulate import tabulate
@@ -16,7 +19,10 @@ from tabulate import tabulate
 from autograder.course import Course, CourseError
 from autograder.sandbox import Limits
 
-EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: Commands that open the gradebook (a ``--db`` URL is checked before they start).
+USES_GRADEBOOK = ("grade", "report", "feedback", "demo")
 
 
 def _print_table(table) -> None:
@@ -42,45 +48,82 @@ def cmd_release(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_collect(course: Course, args: argparse.Namespace) -> int:
-    from datetime import datetime
+def cmd_publish(course: Course, args: argparse.Namespace) -> int:
+    from autograder.publish import publish
 
-    from autograder.collect import collect
+    dest = Path(args.dest)
+    done = publish(course, dest)
+    for path in done.restamped:
+        print(f"restamped {path.relative_to(course.root)}")
+    print(f"wrote the student edition, {len(done.files)} files, to {dest}")
+    for leak in done.leaks:
+        print(leak)
+    print(f"{len(done.leaks)} leak(s): do not push it" if done.leaks else "leak check: clean")
+    return EXIT_PROBLEM if done.leaks else EXIT_OK
+
+
+def _deadline(text: str | None) -> datetime | None:
+    """``--deadline`` as a local time (one with a time zone is converted to local time)."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CourseError(f"--deadline {text!r} is not an ISO date-time such as "
+                          "2026-03-01T23:59 or 2026-03-01T23:59+01:00") from None
+    return when.astimezone().replace(tzinfo=None) if when.tzinfo else when
+
+
+def cmd_collect(course: Course, args: argparse.Namespace) -> int:
+    from autograder.collect import KEPT, collect, identities
+    from autograder.roster import read_roster, write_identities
 
     course.require_lab(args.lab)
-    roster = None
-    if args.roster:
-        lines = Path(args.roster).read_text(encoding="utf-8").split()
-        roster = {line.split(",")[0].strip().lower() for line in lines if line.strip()}
-    deadline = datetime.fromisoformat(args.deadline) if args.deadline else None
+    roster = read_roster(Path(args.roster)) if args.roster else None
+    deadline = _deadline(args.deadline)
     dest = Path(args.dest or course.work / "incoming" / args.lab)
     entries = collect(args.lab, Path(args.source), dest, roster, deadline)
-    print(tabulate([{"file": e.source, "student": e.student or "?", "status": e.status}
-                    for e in entries], headers="keys", tablefmt="github"))
-    kept = sum(e.status in ("ok", "late") for e in entries)
-    print(f"\n{kept} notebook(s) in {dest}; grade them with `autograder grade {args.lab} {dest}`")
+    print(tabulate([{"file": e.source, "student": e.who.original if e.who else "?",
+                     "folder": e.student or "", "status": e.status} for e in entries],
+                   headers="keys", tablefmt="github"))
+    table = write_identities(course, args.lab, identities(entries, deadline))
+    kept = sum(e.status in KEPT for e in entries)
+    if not kept:
+        print(f"\nno notebook collected from {args.source}")
+        return EXIT_PROBLEM
+    print(f"\n{kept} notebook(s) in {dest} (who handed in what, and when: {table}); "
+          f"grade them with `autograder grade {args.lab} {dest}`")
     return EXIT_OK
 
 
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
-    from autograder.grade import grade
+    from autograder.grade import GradingInterrupted, grade
 
-    reasons = grade(course, args.lab, Path(args.submissions).resolve(),
-                    cell_timeout=args.cell_timeout, jobs=args.jobs,
-                    notebook_timeout=args.notebook_timeout,
-                    limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds),
-                    device=args.device)
+    folder = Path(args.submissions).resolve()
+    try:
+        reasons = grade(course, args.lab, folder, cell_timeout=args.cell_timeout, jobs=args.jobs,
+                        notebook_timeout=args.notebook_timeout,
+                        limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
+                                      disk_mb=args.disk_mb),
+                        device=args.device, regrade=args.regrade)
+    except GradingInterrupted as stopped:
+        print(f"autograder: {stopped}; run the same command again to grade the rest")
+        return EXIT_INTERRUPTED
     for student, reason in sorted(reasons.items()):
         print(f"  {student}: {reason}")
-    print(f"graded; gradebook at {course.gradebook}; run `autograder report {args.lab}`")
+    print(f"graded; gradebook at {course.db_url}; run `autograder report {args.lab}`")
     return EXIT_OK
 
 
 def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
-    from autograder.feedback import generate_feedback
+    from autograder.feedback import feedback_pages
 
-    written = generate_feedback(course, args.lab, show_hidden=args.show_hidden)
-    print(f"wrote {len(written)} feedback file(s) under {course.work / 'feedback'}")
+    run = feedback_pages(course, args.lab, show_hidden=args.show_hidden, progress=True)
+    print(f"wrote {len(run.written)} feedback file(s) under {course.work / 'feedback'}")
+    if run.missing:
+        print(f"{len(run.missing)} student(s) got no feedback page:")
+        for student, why in run.missing.items():
+            print(f"  {student}: {why}")
     return EXIT_OK
 
 
@@ -88,23 +131,44 @@ def _report(course: Course, lab: str, table) -> None:
     """Print the per-question statistics and who needs a look; write the CSV and histogram."""
     from autograder.report import question_stats, write_csv, write_histogram
 
-    print("\nper question:")
+    print("\nper question, where students struggled first:")
     _print_table(question_stats(course, lab))
+    late = table[table["late"] == "yes"]
+    print(f"\n{len(late)} late hand-in(s)" + (": " if len(late) else "")
+          + ", ".join(f"{r.name} ({'?' if math.isnan(r.days_late) else f'{r.days_late:g}'} d)"
+                      for r in late.itertuples()))
     look = table[table["needs_look"] != ""]
     print(f"\n{len(look)} submission(s) need a human look" + (":" if len(look) else ""))
     for row in look.itertuples():
-        print(f"  {row.student_id}: {row.needs_look}")
+        print(f"  {row.name}: {row.needs_look}")
     print(f"\nwrote {write_csv(table, course, lab)}")
     if len(table):
         print(f"wrote {write_histogram(table, course, lab)}")
 
 
 def cmd_report(course: Course, args: argparse.Namespace) -> int:
+    from autograder.lms import fill
     from autograder.report import grades_table
+    from autograder.roster import read_identities
 
-    table = grades_table(course, args.lab)
+    table = grades_table(course, args.lab, late_penalty=args.late_penalty)
+    filled = None
+    if args.lms:
+        lms, export = args.lms
+        filled = fill(lms, Path(export), args.lab, table, read_identities(course, args.lab),
+                      args.column)
     _print_table(table)
     _report(course, args.lab, table)
+    if filled is None:
+        return EXIT_OK
+    path = course.work / "reports" / f"{args.lab}_{lms}_import.csv"
+    filled.table.to_csv(path, index=False)
+    print(f"wrote {path}: {filled.filled} grade(s) in column {filled.column!r}, for {lms}'s "
+          "grade import")
+    if filled.missing:
+        print(f"{len(filled.missing)} graded student(s) not found in {export}: "
+              + ", ".join(filled.missing))
+        return EXIT_PROBLEM
     return EXIT_OK
 
 
@@ -140,14 +204,43 @@ def cmd_verify(course: Course, args: argparse.Namespace) -> int:
 def cmd_validate(course: Course, args: argparse.Namespace) -> int:
     from autograder.validate import validate
 
-    notebook = Path(args.notebook)
-    if not notebook.is_file():
-        raise FileNotFoundError(f"no notebook at {notebook}")
-    problems = validate(notebook, course.root, cell_timeout=args.cell_timeout)
+    problems = validate(Path(args.notebook), course.root, cell_timeout=args.cell_timeout)
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s)" if problems else "all visible tests pass")
     return EXIT_PROBLEM if problems else EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage above 0, at most 100")
+    return value
+
+
+def check_db(url: str) -> None:
+    """Raise :class:`CourseError` unless the gradebook URL ``url`` parses, its driver is
+    installed and its server answers."""
+    import sqlalchemy
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CourseError(f"cannot open the gradebook {url}: {first}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="gradebook as an SQLAlchemy URL, e.g. "
                         "postgresql://host/course (default: SQLite in the working folder, "
                         "or $NN_COURSE_DB)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of an error instead of one line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="check that notebook pairs are in sync, output-free and badged")
@@ -166,25 +261,38 @@ def build_parser() -> argparse.ArgumentParser:
                        "then check it for leaks")
     p.add_argument("lab")
     p.set_defaults(func=cmd_release)
+    p = sub.add_parser("publish", help="write the student edition (lectures, labs, helpers) "
+                       "to DEST after restamping every badge and Setup cell, then check it for leaks")
+    p.add_argument("dest", help="the public repository's work tree (new, or an earlier edition)")
+    p.set_defaults(func=cmd_publish)
     p = sub.add_parser("collect", help="gather hand-ins (folder, Canvas or Moodle zip, Colab "
                        "downloads) into one folder per student")
     p.add_argument("lab")
     p.add_argument("source", help="a folder or an LMS bulk-download zip")
     p.add_argument("--dest", help="where to put them (default: <work>/incoming/LAB)")
-    p.add_argument("--roster", help="file of student ids (first column); others are reported")
-    p.add_argument("--deadline", help="ISO date-time; files modified later are reported late")
+    p.add_argument("--roster", help="CSV with a header: a student_id column, or a Canvas or "
+                   "Moodle export (its ID / Identifier columns); others are reported")
+    p.add_argument("--deadline", help="ISO date-time (a time zone may follow, e.g. +01:00); "
+                   "files handed in later are late")
     p.set_defaults(func=cmd_collect)
     p = sub.add_parser("grade", help="autograde a folder of submissions, in parallel, sandboxed")
     p.add_argument("lab")
     p.add_argument("submissions", help="folder with one sub-folder or notebook per student")
-    p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
-    p.add_argument("--notebook-timeout", type=int, default=None,
-                   help="seconds per notebook (default: max(600, 4 x cell timeout))")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--cell-timeout", type=_positive_int, default=None,
+                   help="CPU seconds per cell, per thread a kernel may use (default 300); a cell "
+                   "that sleeps is stopped after 5 times that in wall-clock time")
+    p.add_argument("--notebook-timeout", type=_positive_int, default=None,
+                   help="wall-clock seconds per notebook (default: max(1800, 6 x cell timeout))")
+    p.add_argument("--regrade", action="store_true",
+                   help="grade again submissions already graded from the same notebook bytes")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="parallel workers (default: cores)")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
                    help=f"address-space limit per process (default {Limits.memory_mb})")
     p.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds,
                    help=f"CPU-time limit per kernel (default {Limits.cpu_seconds})")
+    p.add_argument("--disk-mb", type=_positive_int, default=Limits.disk_mb,
+                   help=f"disk space per kernel folder and per file (default {Limits.disk_mb})")
     device = p.add_mutually_exclusive_group()
     device.add_argument("--gpu", dest="device", action="store_const", const="gpu",
                         help="spread workers over the GPUs (memory growth on)")
@@ -197,8 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--show-hidden", action="store_true", help="keep hidden tests in feedback")
     p.set_defaults(func=cmd_feedback)
     p = sub.add_parser("report", help="grades CSV for the LMS, a table, per-question statistics, "
-                       "a histogram, and who needs a look")
+                       "a histogram, lateness, and who needs a look")
     p.add_argument("lab")
+    p.add_argument("--late-penalty", type=_percent, default=None, metavar="PERCENT",
+                   help="take PERCENT of the lab's points per started day late (default: none)")
+    p.add_argument("--lms", nargs=2, metavar=("{canvas,moodle}", "EXPORT"),
+                   help="fill this lab's column of EXPORT, your Canvas gradebook export or "
+                   "Moodle grading worksheet, into a file that LMS imports")
+    p.add_argument("--column", help="the lab's column in a Canvas export, when its name does "
+                   "not say the lab's")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("verify", help="prove a lab grades right: solution full marks, release "
                        "zero, each catalogued mistake loses its points")
@@ -225,10 +340,25 @@ def main(argv: list[str] | None = None) -> int:
         course = Course.locate(args.work, args.db)
         if args.command == "demo" and not args.work:
             course = Course(course.root, course.work / "demo", course.db)
+        if course.db and args.command in USES_GRADEBOOK:
+            check_db(course.db)
         return args.func(course, args)
     except (CourseError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
         print(f"autograder: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("autograder: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"autograder: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+              file=sys.stderr)
+        return EXIT_PROBLEM
 
 
 if __name__ == "__main__":

@@ -2,24 +2,36 @@
 
 nbgrader's feedback shows the autograded notebook, whose test cells hold the hidden tests and
 whose tracebacks quote their lines. Unless the instructor asks for them, the hidden regions are
-removed and a failing hidden test's traceback is cut down to its last line (the error message).
+removed from the test cells and a failing hidden test's traceback is cut down to its last line
+(the error message). Students' own cells are shown as they wrote them, whatever they contain
+(a stray ``BEGIN HIDDEN TESTS`` included). Figures the student's code drew are in the pages:
+grading kernels use matplotlib's inline backend (:data:`autograder.nbconfig.KERNEL_ENV`).
 """
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from tqdm import tqdm
 
 from autograder.course import Course
-from autograder.nbgrader_api import check_result, nbgrader_api
+from autograder.grade import load_reasons
+from autograder.nbgrader_api import nbgrader_api
+from autograder.report import require_graded
 
 
 class HideHiddenTests(ClearHiddenTests):
-    """Remove hidden-test regions and the traceback lines that would quote them."""
+    """Remove hidden-test regions from test cells, and the traceback lines that would quote
+    them; leave every other cell (a student's text above all) untouched."""
 
     def preprocess_cell(self, cell, resources, cell_index):
+        if not utils.is_grade(cell) or utils.is_solution(cell):
+            return cell, resources
         had_hidden = self.begin_test_delimeter in cell.source
         cell, resources = super().preprocess_cell(cell, resources, cell_index)
         if had_hidden and cell.cell_type == "code":
@@ -29,12 +41,52 @@ class HideHiddenTests(ClearHiddenTests):
         return cell, resources
 
 
-def generate_feedback(course: Course, lab: str, show_hidden: bool = False) -> list[Path]:
-    """Write ``<work>/feedback/<student>/<lab>/*.html`` for every graded student."""
-    course.require_lab(lab)
+@dataclass
+class FeedbackRun:
+    """The pages written, and each student who got none with the reason."""
+
+    written: list[Path] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)
+
+
+def _graded_students(course: Course, lab: str) -> list[str]:
+    with course.open_gradebook() as gb:
+        students = {s.student.id for s in gb.find_assignment(lab).submissions}
+    return sorted(students | set(load_reasons(course, lab)))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "nbgrader failed"
+
+
+def feedback_pages(course: Course, lab: str, show_hidden: bool = False,
+                   progress: bool = False) -> FeedbackRun:
+    """Write ``<work>/feedback/<student>/<lab>/*.html`` for every graded student, one at a
+    time (a progress bar when ``progress``); say why any student got no page."""
+    require_graded(course, lab)
     api = nbgrader_api(course)
     steps = [GetGrades] + ([] if show_hidden else [HideHiddenTests]) + [CSSHTMLHeaderPreprocessor]
     api.config.GenerateFeedback.preprocessors = steps
     api.coursedir.config.GenerateFeedback.preprocessors = steps
-    check_result(api.generate_feedback(lab, force=True), f"generate_feedback {lab}")
-    return sorted((course.work / "feedback").glob(f"*/{lab}/*.html"))
+    reasons = load_reasons(course, lab)
+    run = FeedbackRun()
+    for student in tqdm(_graded_students(course, lab), desc=f"feedback {lab}", unit="student",
+                        disable=not progress):
+        if not (course.work / "autograded" / student / lab).is_dir():
+            run.missing[student] = reasons.get(student) or "no autograded notebook"
+            continue
+        folder = course.work / "feedback" / student / lab
+        shutil.rmtree(folder, ignore_errors=True)
+        result = api.generate_feedback(lab, student_id=student, force=True)
+        pages = sorted(folder.glob("*.html"))
+        if result.get("success") and pages:
+            run.written += pages
+        else:
+            run.missing[student] = _last_line(result.get("error") or result.get("log") or "")
+    return run
+
+
+def generate_feedback(course: Course, lab: str, show_hidden: bool = False) -> list[Path]:
+    """The pages :func:`feedback_pages` writes."""
+    return feedback_pages(course, lab, show_hidden).written

@@ -1,20 +1,28 @@
-"""Warm kernels: each submission's kernel is forked from a parent that has done the imports.
+"""Warm, sandboxed kernels: each submission's kernel is forked from a parent that did the imports.
 
 Starting a kernel and importing numpy, matplotlib, scikit-learn or TensorFlow costs seconds of
-CPU per submission, the same seconds every time. A grading slot keeps one *zygote*: a process
-that has imported ipykernel and the modules the lab's notebook imports, and does nothing else.
-Each kernel is a ``fork()`` of it, so it starts with those modules loaded and its memory shared
-copy-on-write; nothing a submission does reaches the zygote or the next kernel.
+CPU per submission, the same seconds every time. A grading slot keeps one *zygote*: a process,
+inside the slot's sandbox (:mod:`autograder.sandbox`), that has imported ipykernel and the
+modules the lab's notebook imports, and does nothing else. Each kernel is a ``fork()`` of it,
+so it starts with those modules loaded; nothing a submission does reaches the zygote's memory.
+Between submissions the zygote kills every process the last one left in the sandbox and wipes
+the sandbox's writable folders.
 
 nbgrader runs notebooks through nbclient and jupyter_client, whose *provisioner* is the
 extension point for how a kernel process comes to be: :class:`ForkingProvisioner` asks the
-zygote instead of ``Popen``, so nbgrader's own execution (cell timeouts, interrupts, dead
-kernels) is unchanged. Kernels that are not ``ipykernel`` start the usual way.
+zygote instead of ``Popen``, so nbgrader's own execution (interrupts, dead kernels) is
+unchanged. The grading worker, outside the sandbox, talks to the kernel over Unix sockets in
+the slot's runtime folder (the sandbox has no network, not even the host's loopback).
+:class:`ForkedExecute` times each cell by the kernel's CPU time, not the wall clock, so a busy
+machine does not turn right answers into timeouts, and checks the canary cells
+(:mod:`autograder.canaries`) that tell whether the kernel's replies can be trusted.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import asyncio
 import contextlib
 import importlib
 import importlib.util
@@ -25,17 +33,38 @@ import signal
 import subprocess
 import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
-from autograder.sandbox import KERNEL_CPU_ENV, kill_strays, limit_cpu, protect_from_tracing
+from autograder.canaries import plant, verdict
+from autograder.sandbox import (
+    BOX,
+    Limits,
+    bubblewrap,
+    cpu_seconds,
+    host_pid,
+    kernel_env,
+    kill_strays,
+    limit_kernel,
+    limiter,
+    make_box,
+    private_env,
+    protect_from_tracing,
+    sandboxed,
+    wipe,
+)
 
 #: Environment variable that carries the modules a slot's zygote imports (comma-separated).
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
+
+#: Seconds the zygote may take to import everything (a loaded machine is slow to import).
+START_TIMEOUT = 600
 
 
 def preload_modules(notebook: Path) -> list[str]:
@@ -67,11 +96,22 @@ def _installed(name: str) -> bool:
         return False
 
 
+def python_module(module: str, *args: str) -> list[str]:
+    """The command that runs ``module`` with this Python, never importing from the working
+    folder (``-P``): a file a submission wrote there can never stand in for the grader's own."""
+    return [sys.executable, "-P", "-m", module, *args]
+
+
+class ZygoteLost(RuntimeError):
+    """The zygote died, stopped answering or answered nonsense (a submission may do that)."""
+
+
 class ForkedKernel:
     """The ``Popen``-like handle jupyter_client keeps for a kernel the zygote forked.
 
-    The kernel is the zygote's child, not ours: a pidfd tells when it ended (its exit status
-    stays with the zygote, so it reads as -1) and signals it without a race on pid reuse.
+    ``pid`` is the kernel's pid on the host. The kernel is the zygote's child, not ours: a pidfd
+    tells when it ended (its exit status stays with the zygote, so it reads as -1) and signals
+    it without a race on pid reuse.
     """
 
     stdin = stdout = stderr = None
@@ -104,38 +144,100 @@ class ForkedKernel:
         self.send_signal(signal.SIGTERM)
 
 
+@dataclass
 class Zygote:
-    """The slot's warm parent process; :meth:`fork` makes a kernel from it."""
+    """The slot's warm, sandboxed parent of kernels, as the grading worker sees it.
 
-    def __init__(self, modules: list[str]):
-        self.modules = modules
-        self.proc: subprocess.Popen | None = None
+    ``runtime`` is the host folder shared with the sandbox (connection files, sockets);
+    ``read_only`` more host paths the sandbox shows (the data cache); ``device_files`` GPUs.
+    """
+
+    modules: list[str]
+    runtime: Path
+    limits: Limits
+    read_only: tuple[str, ...] = ()
+    device_files: tuple[str, ...] = ()
+    proc: subprocess.Popen | None = None
+    inner_pid: int = 0
+
+    @property
+    def sandboxed(self) -> bool:
+        return bubblewrap() is not None
+
+    @property
+    def box(self) -> Path:
+        """The kernel's private folder, as the kernel sees it."""
+        return BOX if self.sandboxed else self.runtime.parent / "box"
 
     def start(self) -> None:
-        """Start the zygote; it is ready once it has imported everything."""
-        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.kernels", *self.modules],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError("the kernel zygote did not start")
+        """Start the zygote in its sandbox; it is ready once it has imported everything."""
+        self.stop()
+        env = {**kernel_env(dict(os.environ)), **private_env(self.box)}
+        if not self.sandboxed:
+            make_box(self.box)
+        args = ["--box", str(self.box), "--cpu", str(self.limits.cpu_seconds),
+                "--disk", str(self.limits.disk_mb), *(["--sandboxed"] if self.sandboxed else []),
+                *self.modules]
+        command = sandboxed(python_module("autograder.kernels", *args), self.runtime, self.limits,
+                            self.read_only, self.device_files, env)
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env, cwd=self.runtime, start_new_session=True, bufsize=0,
+                                     preexec_fn=limiter(self.limits, die_with_parent=True))
+        ready = self._line(START_TIMEOUT).split()
+        if len(ready) != 2 or ready[0] != "ready" or not ready[1].isdigit():
+            raise ZygoteLost("the kernel zygote did not start")
+        self.inner_pid = int(ready[1])
+
+    def _line(self, timeout: float) -> str:
+        out = self.proc.stdout
+        if not select.select([out], [], [], timeout)[0]:
+            self.stop()
+            raise ZygoteLost("the kernel zygote stopped answering")
+        line = out.readline(4096)
+        if not line:
+            self.stop()
+            raise ZygoteLost("the kernel zygote died")
+        return line.decode("ascii", "replace").strip()
+
+    def _call(self, request: dict, timeout: float) -> str:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            self.stop()
+            raise ZygoteLost("the kernel zygote died") from None
+        return self._line(timeout)
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel:
         """A kernel running ``ipykernel`` with ``argv``, in ``cwd`` with environment ``env``.
 
         A zygote that died (a submission may kill its parent) is started again first.
         """
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
-        self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
-        self.proc.stdin.flush()
-        return ForkedKernel(int(self.proc.stdout.readline()))
+        reply = self._call({"argv": argv, "env": env, "cwd": cwd}, 60)
+        if not reply.isdigit():
+            self.stop()
+            raise ZygoteLost("the kernel zygote answered nonsense")
+        pid = host_pid(self.proc.pid, int(reply)) if self.sandboxed else int(reply)
+        if pid is None:
+            raise ZygoteLost("the forked kernel vanished")
+        return ForkedKernel(pid)
 
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
+    def sweep(self) -> None:
+        """Kill what the last submission left running and wipe the kernel's folders; a zygote
+        that cannot do that is stopped (the next job starts a fresh sandbox)."""
+        try:
+            if self.proc is not None and self._call({"sweep": True}, 60) != "swept":
+                self.stop()
+        except ZygoteLost:
+            pass
+        wipe(self.runtime)
 
     def stop(self) -> None:
         if self.proc is not None:
-            self.proc.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
             self.proc = None
 
@@ -149,29 +251,30 @@ def use_zygote(zygote: Zygote | None) -> None:
     _zygote = zygote
 
 
-def spared_pids() -> set[int]:
-    """Processes a sweep of stray processes must leave alive: this one and its zygote."""
-    spared = {os.getpid()}
-    if _zygote is not None and _zygote.pid is not None:
-        spared.add(_zygote.pid)
-    return spared
-
-
 class ForkingProvisioner(LocalProvisioner):
-    """jupyter_client's local provisioner, with ipykernel kernels forked from the zygote."""
+    """jupyter_client's local provisioner, with kernels forked from the sandboxed zygote; any
+    other kind of kernel is refused (a notebook's metadata may name one)."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         if _zygote is None or cmd[1:3] != ["-m", "ipykernel_launcher"]:
-            return await super().launch_kernel(cmd, **kwargs)
-        cwd = str(kwargs.get("cwd") or os.getcwd())
-        self.process = _zygote.fork(cmd[3:], dict(kwargs.get("env") or os.environ), cwd)
+            raise RuntimeError(f"refused to start a kernel other than the course's Python: {cmd[:3]}")
+        env = {**kernel_env(dict(kwargs.get("env") or os.environ)), **private_env(_zygote.box)}
+        cwd = str(_zygote.box / "work")
+        self.process = _zygote.fork(cmd[3:], env, cwd)
         self.pid = self.pgid = self.process.pid
         self.cwd = cwd
         return self.connection_info
 
 
 class ForkingKernelManager(AsyncKernelManager):
-    """An ``AsyncKernelManager`` whose kernels come from :class:`ForkingProvisioner`."""
+    """An ``AsyncKernelManager`` whose kernels come from :class:`ForkingProvisioner`, talking
+    over Unix sockets (the sandbox has no network)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("transport", "ipc")
+        if _zygote is not None:  # the connection file and the sockets go where both sides see
+            kwargs.setdefault("connection_file", str(_zygote.runtime / f"k{uuid.uuid4().hex[:12]}.json"))
+        super().__init__(**kwargs)
 
     async def _async_pre_start_kernel(self, **kw: Any):
         if self.provisioner is None:
@@ -182,19 +285,57 @@ class ForkingKernelManager(AsyncKernelManager):
 
 
 class ForkedExecute(Execute):
-    """nbgrader's ``Execute`` with forked kernels; when the notebook is done, every process
-    it left behind is killed before nbgrader saves the scores, so none can touch them."""
+    """nbgrader's ``Execute`` with sandboxed forked kernels.
+
+    Each cell may use ``cell_cpu_seconds`` of the kernel's CPU time (it is interrupted past
+    that); nbgrader's wall-clock ``timeout`` stays as a generous guard for cells that sleep.
+    Canary cells are planted among the tests and judged after the run (``verdict``, also left
+    in :data:`LAST_VERDICT`); every process the notebook left behind is killed before nbgrader
+    saves the scores.
+    """
+
+    cell_cpu_seconds: float = 0.0
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs["kernel_manager_class"] = ForkingKernelManager
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
+        global LAST_VERDICT
+        canaries = plant(nb)
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         finally:
-            kill_strays(spared_pids())
+            if _zygote is not None:
+                _zygote.sweep()
+        LAST_VERDICT = verdict(nb, canaries)
+        return nb, resources
 
+    async def _cpu_watchdog(self) -> None:
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is None or self.cell_cpu_seconds <= 0:
+            return
+        start = cpu_seconds(process.pid)
+        while cpu_seconds(process.pid) - start < self.cell_cpu_seconds:
+            await asyncio.sleep(0.25)
+        await self.km.interrupt_kernel()
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        watchdog = asyncio.ensure_future(self._cpu_watchdog())
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        finally:
+            watchdog.cancel()
+
+    execute_cell = run_sync(async_execute_cell)
+
+
+#: What the canaries of the last notebook :class:`ForkedExecute` ran said (``None``: trusted).
+LAST_VERDICT: str | None = None
+
+
+# ----------------------------------------------------------------------------------------------
+# Inside the sandbox: the zygote and the kernels it forks.
 
 def _reap(signum: int, frame: Any) -> None:
     with contextlib.suppress(ChildProcessError):
@@ -202,18 +343,18 @@ def _reap(signum: int, frame: Any) -> None:
             pass
 
 
-def _run_kernel(request: dict) -> int:
-    """In the forked child: detach, take the kernel's environment, run ipykernel until it
-    shuts down and return its exit status (the child then exits like any interpreter)."""
+def _run_kernel(request: dict, options: argparse.Namespace) -> int:
+    """In the forked child: detach, take the kernel's environment and limits, run ipykernel
+    until it shuts down and return its exit status (the child then exits like any
+    interpreter)."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update(kernel_env(request["env"]))
     os.chdir(request["cwd"])
-    if os.environ.get(KERNEL_CPU_ENV):
-        limit_cpu(int(os.environ[KERNEL_CPU_ENV]))
+    limit_kernel(options.cpu, options.disk)
     if "numpy" in sys.modules:  # a fresh interpreter seeds numpy from the OS: so does a fork
         sys.modules["numpy"].random.seed()
     from ipykernel.kernelapp import IPKernelApp
@@ -228,22 +369,44 @@ def _run_kernel(request: dict) -> int:
     return 0
 
 
-def _zygote_main(modules: list[str]) -> int:
-    """Import ipykernel and ``modules`` once, then fork one kernel per request line."""
-    if sys.path and sys.path[0] in ("", os.getcwd()):
-        del sys.path[0]  # as ipykernel_launcher does; the kernel puts '' back
+def _sweep(options: argparse.Namespace) -> None:
+    """Between submissions: no process but this one, empty writable folders."""
+    if options.sandboxed:
+        kill_strays({os.getpid()})
+        for folder in ("/tmp", "/dev/shm"):
+            wipe(Path(folder))
+    wipe(Path(options.box))
+    make_box(Path(options.box))
+
+
+def _zygote_main(argv: list[str]) -> int:
+    """Import ipykernel and the modules once, then serve requests, one JSON line each: fork a
+    kernel (answer: its pid) or sweep (answer: ``swept``)."""
+    parser = argparse.ArgumentParser(prog="autograder.kernels")
+    parser.add_argument("--box", required=True)
+    parser.add_argument("--cpu", type=int, default=Limits.cpu_seconds)
+    parser.add_argument("--disk", type=int, default=Limits.disk_mb)
+    parser.add_argument("--sandboxed", action="store_true")
+    parser.add_argument("modules", nargs="*")
+    options = parser.parse_args(argv)
+    make_box(Path(options.box))
     from ipykernel import kernelapp  # noqa: F401
 
-    for name in modules:
+    for name in options.modules:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     protect_from_tracing()
     signal.signal(signal.SIGCHLD, _reap)
-    print("ready", flush=True)
+    print("ready", os.getpid(), flush=True)
     for line in sys.stdin:
+        request = json.loads(line)
+        if request.get("sweep"):
+            _sweep(options)
+            print("swept", flush=True)
+            continue
         pid = os.fork()
         if pid == 0:
-            return _run_kernel(json.loads(line))
+            return _run_kernel(request, options)
         print(pid, flush=True)
     return 0
 

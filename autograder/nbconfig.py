@@ -19,12 +19,13 @@ COURSE_ID = "nn-course"
 CELL_TIMEOUT = 300
 
 #: Environment for every kernel nbgrader starts. nbgrader scores a test cell 0 when it writes to
-#: stderr, so TensorFlow's start-up log lines must not reach it.
+#: stderr, so TensorFlow's start-up log lines must not reach it. matplotlib's inline backend
+#: puts each figure a student's code draws into the graded notebook as a PNG, for feedback.
 KERNEL_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "PYTHONWARNINGS": "ignore",
-    "MPLBACKEND": "Agg",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "KERAS_BACKEND": "tensorflow",
 }
 
@@ -36,7 +37,18 @@ STDERR_NOISE = (
 )
 
 #: Files in a lab's source folder that are never released (the .py is the solution's source).
-NEVER_RELEASED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py", "mistakes.json"]
+NEVER_RELEASED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.py", "mistakes.json",
+                  "references", "visible_only.json"]
+
+
+#: nbgrader's feedback steps, with hidden tests removed as ``autograder feedback`` removes them,
+#: for plain ``nbgrader generate_feedback`` and formgrader too (nbgrader's own steps keep them).
+#: Named, not imported: ``autograder.feedback`` imports this module.
+FEEDBACK_PREPROCESSORS = [
+    "nbgrader.preprocessors.GetGrades",
+    "autograder.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 
 
 def apply_kernel_env() -> None:
@@ -66,4 +78,5 @@ def course_config(root: Path, work: Path, cell_timeout: int = CELL_TIMEOUT,
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = STDERR_NOISE
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.GenerateFeedback.preprocessors = FEEDBACK_PREPROCESSORS
     return c

@@ -1,31 +1,68 @@
-"""Where student code runs: a bubblewrap sandbox when there is one, with resource limits.
+"""Where student code runs: an allow-list bubblewrap sandbox, with resource limits.
 
-Inside the sandbox the whole system is read-only, there is no network, the process tree dies
-with the grader, every capability is dropped (root in the sandbox cannot unmount what hides the
-solutions, nor trace other processes), and the course's solutions, its git history, the
-instructor's working folder and every other temporary folder are hidden; only the submission's
-own folder is writable.
+A grading slot keeps one sandbox alive for many submissions; student kernels are forked inside
+it (see :mod:`autograder.kernels`). The sandbox sees only what :func:`visible_paths` lists, all
+read-only: the system's programs and libraries, a few files of ``/etc``, the Python installation
+and its packages, the course's helper packages and the generated-data cache. Everything else on
+the machine (``/home``, ``/root``, the host's ``/tmp``, the course's ``solutions/``, the
+submissions folder, other jobs, the job's gradebook) does not exist inside. What a kernel may
+write is a private, size-limited ``/box`` (its working folder, home and temporary files) and
+``/tmp``, both wiped between submissions, and the slot's runtime folder (connection file and
+the kernel's sockets). There is no network, no other process of the machine, no capability, and
+the environment holds only the variables :func:`kernel_env` allows.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import os
 import resource
 import shutil
 import signal
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+#: The system folders a kernel needs (read-only); symbolic links among them are recreated.
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+#: Files and folders of ``/etc`` a kernel needs: the dynamic loader, locale and time zone,
+#: fonts for plots, user names for ``getpass`` (no password hashes: ``shadow`` stays out).
+ETC_PATHS = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone",
+             "alternatives", "fonts", "mime.types", "passwd", "group", "nsswitch.conf", "hosts",
+             "ssl", "ca-certificates", "os-release", "matplotlibrc", "fluidsynth")
+
+#: The course's own packages that kernels import (read-only, wherever they are installed).
+COURSE_PACKAGES = ("autograder", "nnkit", "coursedata")
+
+#: Inside the sandbox: the kernel's private, size-limited folder (wiped between submissions).
+BOX = Path("/box")
+
+#: Environment variables a kernel may see (with :data:`ALLOWED_PREFIXES`); nothing else of the
+#: instructor's environment reaches student code.
+ALLOWED_ENV = frozenset({
+    "PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "JUPYTER_RUNTIME_DIR",
+    "IPYTHONDIR", "MPLCONFIGDIR", "NUMBA_CACHE_DIR", "KERAS_HOME", "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME", "JPY_PARENT_PID", "JPY_SESSION_NAME", "PYDEVD_DISABLE_FILE_VALIDATION",
+    "NBGRADER_EXECUTION", "PYTHONWARNINGS", "PYTHONHASHSEED", "MPLBACKEND", "KERAS_BACKEND",
+    "CUDA_VISIBLE_DEVICES", "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_ALLOCATOR",
+    "PYTORCH_CUDA_ALLOC_CONF", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+    "NN_COURSE_FAST", "NN_COURSE_CACHE",
+})
+ALLOWED_PREFIXES = ("LC_", "TF_")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-submission limits: address space (MiB) and CPU seconds for each process."""
+    """Per-submission limits: address space (MiB) per process, CPU seconds per kernel, and
+    disk (MiB) for each of the kernel's writable folders (and for any one file it writes)."""
 
     memory_mb: int = 8192
     cpu_seconds: int = 900
+    disk_mb: int = 1024
 
 
 def bubblewrap() -> str | None:
@@ -33,67 +70,99 @@ def bubblewrap() -> str | None:
     return shutil.which("bwrap")
 
 
-def private_env(folder: Path) -> dict[str, str]:
-    """Environment that sends every write a kernel makes (home, temp, caches) into ``folder``."""
-    env = {}
-    for name, sub in (("HOME", "home"), ("TMPDIR", "tmp"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                      ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "matplotlib"),
-                      ("NUMBA_CACHE_DIR", "numba"), ("KERAS_HOME", "keras")):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-        env[name] = str(folder / sub)
-    return env
+def kernel_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` reduced to the variables a kernel may see."""
+    return {k: v for k, v in env.items() if k in ALLOWED_ENV or k.startswith(ALLOWED_PREFIXES)}
 
 
-def sandboxed(command: list[str], writable: Path, hidden: list[Path],
-              device_files: tuple[str, ...] = ()) -> list[str]:
-    """``command`` wrapped in bubblewrap: read-only system, no network, ``hidden`` emptied,
-    ``device_files`` (GPUs) passed through."""
+def private_env(box: Path) -> dict[str, str]:
+    """Environment that sends every write a kernel makes (home, temp, caches) into ``box``."""
+    return {"HOME": str(box / "home"), "TMPDIR": str(box / "tmp"),
+            "IPYTHONDIR": str(box / "ipython"), "MPLCONFIGDIR": str(box / "matplotlib"),
+            "NUMBA_CACHE_DIR": str(box / "numba"), "KERAS_HOME": str(box / "keras"),
+            "XDG_CACHE_HOME": str(box / "cache"), "XDG_CONFIG_HOME": str(box / "config")}
+
+
+def make_box(box: Path) -> None:
+    """Create the kernel's folders in ``box``: ``work`` (its working folder) and those of
+    :func:`private_env`."""
+    for sub in ("work", *(Path(p).name for p in private_env(box).values())):
+        (box / sub).mkdir(parents=True, exist_ok=True)
+
+
+def _package_dirs() -> list[str]:
+    dirs = []
+    for name in COURSE_PACKAGES:
+        with contextlib.suppress(ImportError, ValueError):
+            spec = importlib.util.find_spec(name)
+            if spec and spec.submodule_search_locations:
+                dirs += list(spec.submodule_search_locations)
+    return dirs
+
+
+def visible_paths(extra: Iterable[str | Path] = ()) -> list[str]:
+    """Every host path the sandbox shows (read-only), besides ``/dev``, ``/proc`` and its own
+    folders: the allow-list, in one place."""
+    paths = [*SYSTEM_PATHS, *(f"/etc/{name}" for name in ETC_PATHS),
+             sys.base_prefix, sys.prefix, *_package_dirs(), *map(str, extra)]
+    return [p for p in dict.fromkeys(os.path.abspath(p) for p in paths) if os.path.lexists(p)]
+
+
+def sandboxed(command: list[str], runtime: Path, limits: Limits, read_only: Iterable[str | Path] = (),
+              device_files: tuple[str, ...] = (), env: dict[str, str] | None = None) -> list[str]:
+    """``command`` wrapped in bubblewrap (see the module's docstring). ``runtime`` is the one
+    host folder it may write (at the same path inside); ``read_only`` adds host paths (the data
+    cache); ``device_files`` are passed through (GPUs); ``env`` is its whole environment."""
     bwrap = bubblewrap()
     if bwrap is None:
         return command
-    args = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/dev/shm", "--proc", "/proc"]
-    for path in hidden:
-        if path.exists():
-            args += ["--tmpfs", str(path)]
+    args = [bwrap, "--clearenv"]
+    for key, value in sorted((env or {}).items()):
+        args += ["--setenv", key, value]
+    for path in visible_paths(read_only):
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        else:
+            args += ["--ro-bind", path, path]
+    size = str(limits.disk_mb * 1024 * 1024)
+    args += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp",
+             "--size", size, "--tmpfs", str(BOX), "--tmpfs", "/dev/shm"]
     for device in device_files:
         args += ["--dev-bind", device, device]
-    args += ["--bind", str(writable), str(writable), "--unshare-net", "--unshare-pid",
-             "--unshare-ipc", "--cap-drop", "ALL", "--die-with-parent", "--new-session",
-             "--chdir", str(writable)]
+    args += ["--bind", str(runtime), str(runtime), "--unshare-net", "--unshare-pid",
+             "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL", "--die-with-parent",
+             "--new-session", "--chdir", "/"]
     return [*args, *command]
 
 
-def limiter(limits: Limits, cpu: bool = True) -> Callable[[], None]:
-    """A ``preexec_fn`` that applies ``limits`` to the child and everything it starts; without
-    ``cpu``, the CPU-time limit is left to the kernels (a warm worker lives for many jobs, and
-    its CPU time adds up; see :func:`limit_cpu`)."""
+def limiter(limits: Limits, die_with_parent: bool = False) -> Callable[[], None]:
+    """A ``preexec_fn`` that caps the address space of the child and everything it starts (the
+    CPU-time and file-size limits are set per kernel: see :func:`limit_kernel`); with
+    ``die_with_parent`` the child is killed when the thread that started it ends."""
 
     def apply() -> None:
         memory = limits.memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if cpu:
-            limit_cpu(limits.cpu_seconds)
+        if die_with_parent:
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 
     return apply
 
 
-#: Carries the CPU seconds each kernel of a warm worker may use (see :func:`limit_cpu`).
-KERNEL_CPU_ENV = "AUTOGRADER_KERNEL_CPU_SECONDS"
-
-
-def limit_cpu(seconds: int) -> None:
-    """Let this process (a fresh kernel) use at most ``seconds`` of CPU time."""
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
-
-
-#: Set in a sandboxed worker's environment: it has a process namespace of its own.
-PID_NAMESPACE_ENV = "AUTOGRADER_PID_NAMESPACE"
+def limit_kernel(cpu_seconds: int, disk_mb: int) -> None:
+    """Let this process (a fresh kernel) use at most ``cpu_seconds`` of CPU time and write no
+    file larger than ``disk_mb``."""
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+    size = disk_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
 
 
 def protect_from_tracing() -> None:
     """Make this process non-dumpable: without ``CAP_SYS_PTRACE`` (dropped in the sandbox) no
-    other process may trace it or read or write its memory. Forked children inherit this."""
+    other process may trace it or read or write its memory or file descriptors. Forked
+    children inherit this."""
     pr_set_dumpable = 4
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_dumpable, 0, 0, 0, 0)
 
@@ -111,9 +180,7 @@ def _live_pids() -> list[int]:
 
 def kill_strays(spared: set[int]) -> None:
     """Kill every live process of this sandbox's process namespace except ``spared`` and its
-    init, until none is left (a fork loop is outrun). Does nothing outside a sandbox."""
-    if os.environ.get(PID_NAMESPACE_ENV) != "1":
-        return
+    init, until none is left (a fork loop is outrun). Call only inside a sandbox."""
     for _ in range(1000):
         strays = [pid for pid in _live_pids() if pid != 1 and pid not in spared]
         if not strays:
@@ -121,3 +188,48 @@ def kill_strays(spared: set[int]) -> None:
         for pid in strays:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def wipe(folder: Path) -> None:
+    """Remove everything inside ``folder`` (never following links), keeping the folder."""
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _status_field(pid: int, name: str) -> list[str]:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return line.split()[1:]
+    return []
+
+
+def host_pid(ancestor: int, inner: int) -> int | None:
+    """The host's pid of the process that is ``inner`` in its own (sandbox) pid namespace and
+    descends from host process ``ancestor``; ``None`` if there is none."""
+    for pid in _live_pids():
+        nspid = _status_field(pid, "NSpid")
+        if len(nspid) < 2 or nspid[-1] != str(inner):
+            continue
+        walk = pid
+        while walk > 1:
+            if walk == ancestor:
+                return pid
+            ppid = _status_field(walk, "PPid")
+            walk = int(ppid[0]) if ppid else 0
+    return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) the host process ``pid`` has used so far."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

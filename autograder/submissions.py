@@ -2,36 +2,53 @@
 
 Accepted layouts, per student: ``FOLDER/<student>/<notebook>.ipynb``,
 ``FOLDER/<student>/<lab>/<notebook>.ipynb`` (nbgrader's own) and ``FOLDER/<student>.ipynb``.
+``<student>`` may be any text (see :mod:`autograder.ids`); every entry of the folder ends as a
+:class:`Submission`, graded or with the reason it cannot be. Nothing here follows a link or
+opens anything but a regular file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]*$")
+from autograder.ids import safe_id
+from autograder.safeio import read_regular, regular_kind
+
+#: The largest notebook accepted for grading (the labs' notebooks are well under 1 MB).
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
+
+#: Signs, in a student's code, of reaching into the kernel's machinery or the grader's files:
+#: legitimate answers never need them, so a person should look.
+_SUSPICIOUS = re.compile(r"ipykernel|jupyter_client|\bzmq\b|run_cell|\bSession\b|showtraceback|"
+                         r"sqlite3|gradebook|json\.dumps\s*=|sys\.modules\[|/proc/|"
+                         r"get_ipython\(\)\.(?:kernel|events|ast_transformers|input_transformers)")
 
 
 @dataclass(frozen=True)
 class Submission:
-    """A student's notebook, or the reason there is none to grade."""
+    """A student's notebook (its bytes), or the reason there is none to grade. ``student`` is
+    the safe id; ``name`` the folder or file name as handed in."""
 
     student: str
-    notebook: Path | None
+    name: str
+    notebook: bytes | None
     problem: str | None = None
 
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.notebook or b"").hexdigest()
 
-def _notebooks_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
-
-def invalid_reason(notebook: Path) -> str | None:
-    """Why ``notebook`` cannot be graded (not JSON, not a notebook), or ``None``."""
+def invalid_reason(data: bytes) -> str | None:
+    """Why the notebook ``data`` cannot be graded (not JSON, not a notebook), or ``None``."""
     try:
-        nb = nbformat.read(notebook, as_version=4)
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # nbformat raises several types for broken files
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -39,17 +56,18 @@ def invalid_reason(notebook: Path) -> str | None:
     return None
 
 
-def tampering(notebook: Path, released: Path) -> str | None:
-    """How the nbgrader cells of ``notebook`` differ from the release: deleted, duplicated,
-    changed in type, or stripped of metadata (nbgrader restores what it can; a person should
-    look), or ``None``."""
-    def cells(path: Path) -> list[tuple[str, str]]:
-        nb = nbformat.read(path, as_version=4)
-        return [(c.metadata["nbgrader"]["grade_id"], c.cell_type) for c in nb.cells
-                if "grade_id" in c.metadata.get("nbgrader", {})]
+def _grade_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [(c.metadata["nbgrader"]["grade_id"], c.cell_type) for c in nb.cells
+            if "grade_id" in c.metadata.get("nbgrader", {})]
 
-    expected = dict(cells(released))
-    found = cells(notebook)
+
+def tampering(notebook: bytes, released: Path) -> str | None:
+    """How the nbgrader cells of ``notebook`` differ from the release (deleted, duplicated,
+    changed in type, stripped of metadata: nbgrader restores what it can), and whether its
+    code reaches into the kernel or the grader; ``None`` when nothing needs a look."""
+    nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    expected = dict(_grade_cells(nbformat.read(released, as_version=4)))
+    found = _grade_cells(nb)
     ids = [gid for gid, _ in found]
     problems = []
     missing = sorted(set(expected) - set(ids))
@@ -61,34 +79,69 @@ def tampering(notebook: Path, released: Path) -> str | None:
     retyped = sorted(gid for gid, kind in found if gid in expected and expected[gid] != kind)
     if retyped:
         problems.append(f"cells changed in type: {', '.join(retyped)}")
+    touched = sorted({m.group(0) for c in nb.cells if c.cell_type == "code"
+                      for m in _SUSPICIOUS.finditer(c.source)})
+    if touched:
+        problems.append(f"code touches the kernel or the grader ({', '.join(touched)})")
     return "tampered notebook: " + "; ".join(problems) if problems else None
 
 
-def _pick(student: str, notebooks: list[Path], expected: str) -> Submission:
+def _notebooks_in(folder: Path) -> list[Path]:
+    found = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".ipynb_checkpoints")
+        found += [Path(top, f) for f in sorted(files) if f.endswith(".ipynb")]
+    return found
+
+
+def _read(student: str, name: str, path: Path) -> Submission:
+    kind = regular_kind(path)
+    if kind is not None:
+        return Submission(student, name, None, kind)
+    data = read_regular(path, MAX_NOTEBOOK_BYTES)
+    if data is None:
+        return Submission(student, name, None, f"notebook larger than {MAX_NOTEBOOK_BYTES >> 20} MiB")
+    return Submission(student, name, data, invalid_reason(data))
+
+
+def _pick(student: str, name: str, notebooks: list[Path], expected: str) -> Submission:
     if not notebooks:
-        return Submission(student, None, f"missing notebook: no {expected} was handed in")
+        return Submission(student, name, None, f"missing notebook: no {expected} was handed in")
     named = [p for p in notebooks if p.name == expected]
     if not named:
         found = ", ".join(p.name for p in notebooks)
-        return Submission(student, None, f"misnamed file: expected {expected}, found {found}")
+        return Submission(student, name, None, f"misnamed file: expected {expected}, found {found}")
     if len(named) > 1:
-        return Submission(student, None, f"{len(named)} copies of {expected}; hand in one")
-    return Submission(student, named[0], invalid_reason(named[0]))
+        return Submission(student, name, None, f"{len(named)} copies of {expected}; hand in one")
+    return _read(student, name, named[0])
+
+
+def _entry(path: Path, expected: str) -> Submission:
+    name = path.name
+    if regular_kind(path) == "a folder":
+        return _pick(safe_id(name), name, _notebooks_in(path), expected)
+    stem = name.removesuffix(".ipynb")
+    if regular_kind(path) is None and not name.endswith(".ipynb"):
+        return Submission(safe_id(stem), name, None, f"not a notebook: {name}")
+    return _read(safe_id(stem), name, path)
 
 
 def find_submissions(folder: Path, expected: str) -> list[Submission]:
-    """One :class:`Submission` per student found in ``folder``; ``expected`` is the file name."""
+    """One :class:`Submission` per student found in ``folder`` (hidden files aside); two
+    entries that belong to the same student give one submission that says so."""
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder of submissions at {folder}")
+    by_student: dict[str, list[Submission]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name == "__MACOSX":
+            continue
+        sub = _entry(path, expected)
+        by_student.setdefault(sub.student, []).append(sub)
     found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        student = entry.stem if entry.is_file() else entry.name
-        if not _STUDENT_ID.match(student):
-            continue
-        if entry.is_dir():
-            found.append(_pick(student, _notebooks_in(entry), expected))
-        elif entry.suffix == ".ipynb":
-            found.append(Submission(student, entry, invalid_reason(entry)))
+    for student, subs in by_student.items():
+        if len(subs) > 1:
+            names = ", ".join(s.name for s in subs)
+            found.append(Submission(student, subs[0].name, None, f"handed in twice ({names}); keep one"))
+        else:
+            found.append(subs[0])
     return found

@@ -2,14 +2,16 @@
 
 Starting Python and importing nbgrader and nbclient costs seconds; plain nbgrader pays it once
 per batch, a fresh process per submission pays it every time. A warm worker pays it once per
-slot: it lives in its own folder (inside its own sandbox when bubblewrap exists) and grades the
-slot's jobs one after another; between jobs the slot's job folder and private home are wiped
-and, in the sandbox, every process the last submission left behind is killed. A worker that
-dies or runs past the notebook time limit is killed and replaced.
+slot and grades the slot's jobs one after another. Each slot has a folder of its own:
+``job/`` (the job's gradebook, its submitted and autograded copies: only the worker sees it) and
+``runtime/`` (the kernel's connection file and sockets: shared with the sandbox). Both are
+rebuilt from scratch for every job. A worker that dies, runs past the notebook time limit or
+cannot start is killed and replaced; a job never raises out of the pool.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import queue
@@ -17,55 +19,100 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from autograder.devices import DevicePlan
-from autograder.sandbox import (
-    KERNEL_CPU_ENV,
-    PID_NAMESPACE_ENV,
-    Limits,
-    bubblewrap,
-    limiter,
-    private_env,
-    sandboxed,
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder.canaries import FORGED
+from autograder.kernels import python_module
+from autograder.nbconfig import COURSE_ID
+from autograder.safeio import read_regular
+from autograder.sandbox import limiter, wipe
+from autograder.worker import (
+    SETTINGS_ENV,
+    CellScore,
+    Job,
+    JobResult,
+    SlotSettings,
+    failure_reason,
+    trouble_in,
 )
-from autograder.worker import Job, JobResult, failure_reason, finish, prepare_folder
+
+#: Seconds a worker may take to import nbgrader and start its zygote (generous: a loaded
+#: machine is slow); a worker that is not ready by then is started once more.
+START_TIMEOUT = 900
+
+#: The largest autograded notebook kept for feedback (a flood of output is dropped).
+MAX_AUTOGRADED_BYTES = 64 * 1024 * 1024
+
+
+class WorkerFailed(RuntimeError):
+    """A grading worker could not start (not the submission's fault)."""
+
+
+def _read_scores(db: Path, job: Job) -> list[CellScore]:
+    with Gradebook(f"sqlite:///{db}", COURSE_ID) as gb:
+        try:
+            submission = gb.find_submission(job.lab, job.student)
+        except MissingEntry:
+            return []
+        return [CellScore(nb.name, g.name, g.auto_score, float(g.max_score),
+                          bool(g.needs_manual_grade))
+                for nb in submission.notebooks for g in nb.grades]
+
+
+def _notebook_trouble(nb_bytes: bytes | None) -> str | None:
+    """The first timeout, interrupt or dead kernel recorded in an autograded notebook."""
+    if not nb_bytes:
+        return None
+    try:
+        nb = json.loads(nb_bytes)
+    except ValueError:
+        return None
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and (meaning := trouble_in(str(out.get("ename")))):
+                gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "?")
+                return f"{meaning} (cell {gid})"
+    return None
 
 
 class Slot:
-    """One warm worker process and the folder it may write to."""
+    """One warm worker process and the folder it owns."""
 
-    def __init__(self, folder: Path, hidden: tuple[Path, ...], limits: Limits,
-                 env: dict[str, str], device_files: tuple[str, ...]):
+    def __init__(self, folder: Path, settings: SlotSettings):
         self.folder = folder
-        self.hidden = hidden
-        self.limits = limits
-        self.env = env
-        self.device_files = device_files
+        self.settings = settings
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
 
     def start(self) -> None:
-        """Start the worker and wait until it has done its imports."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.env, **private_env(self.folder),
+        """Start the worker and wait until it has done its imports and started its zygote."""
+        self.stop()
+        for sub in ("job", "runtime"):
+            (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **self.settings.env,
+               "JUPYTER_RUNTIME_DIR": str(self.folder / "runtime"),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-               PID_NAMESPACE_ENV: "1" if bubblewrap() else "0",
-               KERNEL_CPU_ENV: str(self.limits.cpu_seconds)}
-        command = [sys.executable, "-m", "autograder.worker", "--serve", str(self.folder)]
+               SETTINGS_ENV: json.dumps(dataclasses.asdict(self.settings))}
         log = open(self.folder / "worker.log", "w")  # noqa: SIM115 (owned by the process)
         self.proc = subprocess.Popen(
-            sandboxed(command, self.folder, list(self.hidden), self.device_files),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
-            preexec_fn=limiter(self.limits, cpu=False), start_new_session=True)
+            python_module("autograder.worker", str(self.folder)), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=self.folder,
+            preexec_fn=limiter(self.settings.limits), start_new_session=True)
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, args=(self.proc, self.lines), daemon=True).start()
-        if self._next_line(120) != "ready":
+        try:
+            ready = self._next_line(START_TIMEOUT)
+        except TimeoutError:
+            ready = None
+        if ready != "ready":
             self.stop()
-            raise RuntimeError(f"a grading worker did not start; see {self.folder}/worker.log")
+            raise WorkerFailed(f"the grading worker did not start (see {self.folder}/worker.log)")
 
     @staticmethod
     def _pump(proc: subprocess.Popen, lines: queue.Queue) -> None:
@@ -88,17 +135,36 @@ class Slot:
             self.proc.wait()
             self.proc = None
 
-    def run(self, job: Job, keep: Path) -> JobResult:
-        """Grade ``job`` in this slot; its folder is then moved to ``keep`` for the record."""
-        start = time.perf_counter()
-        if self.proc is None or self.proc.poll() is not None:
+    def _ensure_started(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        try:
             self.start()
-        for sub in ("home", "tmp", "runtime", "ipython", "matplotlib", "numba", "keras"):
-            shutil.rmtree(self.folder / sub, ignore_errors=True)
-        private_env(self.folder)
-        prepare_folder(job, self.folder / "job")
-        request = {"lab": job.lab, "student": job.student, "cell_timeout": job.cell_timeout}
-        reason = None
+        except (WorkerFailed, OSError):
+            self.start()  # once more; a second failure is reported for this job alone
+
+    def _prepare(self, job: Job) -> Path:
+        folder = self.folder / "job"
+        wipe(folder)
+        wipe(self.folder / "runtime")
+        shutil.copyfile(job.template_db, folder / "gradebook.db")
+        target = folder / "submitted" / job.student / job.lab
+        target.mkdir(parents=True)
+        (target / job.notebook_name).write_bytes(job.notebook)
+        return folder
+
+    def run(self, job: Job) -> JobResult:
+        """Grade ``job`` in this slot; never raises for what the submission does."""
+        start = time.perf_counter()
+        try:
+            self._ensure_started()
+        except (WorkerFailed, OSError) as exc:
+            return JobResult(job.student, [], f"not graded: {exc}; grade this student again",
+                             time.perf_counter() - start)
+        folder = self._prepare(job)
+        request = {"lab": job.lab, "student": job.student, "cell_timeout": job.cell_timeout,
+                   "cell_cpu_seconds": job.cell_cpu_seconds}
+        reason = forged = None
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
@@ -106,36 +172,49 @@ class Slot:
             if answer is None:
                 raise BrokenPipeError
             reply = json.loads(answer)
+            forged = reply.get("forged")
             if not reply["ok"]:
-                reason = failure_reason(reply["log"])
+                reason = failure_reason(str(reply.get("log", "")))
         except TimeoutError:
             self.stop()
             reason = f"the notebook ran past {job.notebook_timeout} s and was stopped"
-        except (BrokenPipeError, OSError, ValueError):
+        except (BrokenPipeError, OSError, ValueError, KeyError):
             self.stop()
             reason = "the kernel died (crash, exit or out of memory)"
-        shutil.rmtree(keep, ignore_errors=True)
-        shutil.move(self.folder / "job", keep)
-        return finish(job, keep, reason, start)
+        autograded = read_regular(folder / "autograded" / job.student / job.lab / job.notebook_name,
+                                  MAX_AUTOGRADED_BYTES)
+        scores = _read_scores(folder / "gradebook.db", job) if reason is None else []
+        if forged:
+            scores = [dataclasses.replace(s, auto_score=0.0) for s in scores]
+            reason = FORGED
+        reason = reason or _notebook_trouble(autograded)
+        return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded)
+
+
+def run_job(job: Job) -> JobResult:
+    """Grade one job in a fresh slot of its own (what a plain ``Executor`` runs)."""
+    with tempfile.TemporaryDirectory(prefix="ag-") as tmp:
+        slot = Slot(Path(tmp), job.slot)
+        try:
+            return slot.run(job)
+        finally:
+            slot.stop()
 
 
 class WarmPool:
     """``submit(job)`` futures served by ``size`` warm slots under ``root``."""
 
-    def __init__(self, size: int, root: Path, hidden: tuple[Path, ...], limits: Limits,
-                 devices: DevicePlan, env: dict[str, str]):
+    def __init__(self, size: int, root: Path, settings: list[SlotSettings]):
         self.root = root
         self.free: queue.Queue[Slot] = queue.Queue()
         for i in range(size):
-            self.free.put(Slot(root / f"slot{i}", hidden, limits, {**devices.env_for(i), **env},
-                               devices.device_files))
+            self.free.put(Slot(root / f"s{i}", settings[i % len(settings)]))
         self.threads = ThreadPoolExecutor(max_workers=max(size, 1))
         self.slots = list(self.free.queue)
 
     def start(self) -> WarmPool:
         """Start every slot's worker now, in the background; the first jobs then find them
-        ready. A worker that fails to start is started again by its first job, which reports
-        why it failed."""
+        ready. A worker that fails to start is started again by its first job."""
         for _ in self.slots:
             self.threads.submit(self._warm_up)
         return self
@@ -144,7 +223,7 @@ class WarmPool:
         slot = self.free.get()
         try:
             slot.start()
-        except (RuntimeError, TimeoutError, OSError):
+        except (WorkerFailed, OSError):
             slot.stop()
         finally:
             self.free.put(slot)
@@ -152,7 +231,7 @@ class WarmPool:
     def _run(self, job: Job) -> JobResult:
         slot = self.free.get()
         try:
-            return slot.run(job, self.root / "done" / job.student)
+            return slot.run(job)
         finally:
             self.free.put(slot)
 
@@ -160,7 +239,8 @@ class WarmPool:
         """Run ``job`` on the next free slot (``fn`` is ignored: the slot's worker grades)."""
         return self.threads.submit(self._run, job)
 
-    def shutdown(self) -> None:
-        self.threads.shutdown()
+    def shutdown(self, cancel: bool = False) -> None:
+        """Stop every worker; with ``cancel``, jobs not yet started are dropped."""
+        self.threads.shutdown(wait=not cancel, cancel_futures=cancel)
         for slot in self.slots:
             slot.stop()

@@ -55,3 +55,23 @@ def test_grade_writes_the_gradebook_at_the_url_given(tmp_path: Path, capsys):
     assert db.is_file() and not (work / "gradebook.db").exists()
     assert main(["--work", str(work), "--db", f"sqlite:///{db}", "report", "lab1"]) == 0
     assert "not a valid notebook" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0", "two", "1.5"])
+def test_jobs_must_be_a_positive_whole_number(tmp_path: Path, capsys, jobs: str):
+    with pytest.raises(SystemExit) as stop:
+        main(["--work", str(tmp_path), "grade", "lab1", str(tmp_path), "--jobs", jobs])
+    assert stop.value.code == 2
+    assert f"argument --jobs: {jobs!r} is not a positive whole number" in capsys.readouterr().err
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(tmp_path: Path, capsys, monkeypatch):
+    def broken(course, args):
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr("autograder.cli.cmd_check", broken)
+    assert main(["check"]) == 1
+    assert capsys.readouterr().err == ("autograder: RuntimeError: the disk caught fire (run with "
+                                       "--debug for the traceback)\n")
+    with pytest.raises(RuntimeError, match="caught fire"):
+        main(["--debug", "check"])

@@ -172,7 +172,7 @@ def test_sandboxed_code_cannot_reach_into_a_protected_process(tmp_path: Path):
               "    os.execv(sys.executable, [sys.executable, '-c', "
               "f'open(\"/proc/{os.getppid()}/mem\", \"rb\")'])\n"
               "print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))")
-    done = subprocess.run(sandboxed([sys.executable, "-c", script], tmp_path, []),
+    done = subprocess.run(sandboxed([sys.executable, "-c", script], tmp_path, Limits()),
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "1"
     assert "PermissionError" in done.stderr
