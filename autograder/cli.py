@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from autograder.course import Course, CourseError
-from autograder.sandbox import Limits
+from autograder.engine.sandbox import Limits
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -97,6 +98,7 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
+    from autograder.engine.backend import BackendError
     from autograder.grade import GradingInterrupted, grade
 
     folder = Path(args.submissions).resolve()
@@ -105,14 +107,23 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
                         notebook_timeout=args.notebook_timeout,
                         limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                                       disk_mb=args.disk_mb),
-                        device=args.device, regrade=args.regrade)
+                        device=args.device, regrade=args.regrade, cluster=args.cluster)
     except GradingInterrupted as stopped:
         print(f"autograder: {stopped}; run the same command again to grade the rest")
         return EXIT_INTERRUPTED
+    except BackendError as stopped:
+        print(f"autograder: {stopped}", file=sys.stderr)
+        return EXIT_PROBLEM
     for student, reason in sorted(reasons.items()):
         print(f"  {student}: {reason}")
     print(f"graded; gradebook at {course.db_url}; run `autograder report {args.lab}`")
     return EXIT_OK
+
+
+def cmd_worker(course: Course | None, args: argparse.Namespace) -> int:
+    from autograder.engine.cluster import serve
+
+    return serve(args.scheduler, args.slots, args.name)
 
 
 def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
@@ -298,7 +309,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="spread workers over the GPUs (memory growth on)")
     device.add_argument("--cpu", dest="device", action="store_const", const="cpu",
                         help="hide GPUs from student code")
+    p.add_argument("--cluster", metavar="ADDRESS", default=os.environ.get("NN_COURSE_CLUSTER"),
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+                   "tcp://host:8786 (default: $NN_COURSE_CLUSTER, else this machine)")
     p.set_defaults(func=cmd_grade, device="auto")
+    p = sub.add_parser("worker", help="serve grading jobs to a Dask cluster (warm, sandboxed "
+                       "slots)")
+    p.add_argument("scheduler", help="the Dask scheduler's address, e.g. tcp://host:8786")
+    p.add_argument("--slots", type=_positive_int, default=os.cpu_count() or 1,
+                   help="submissions graded at once (default: cores)")
+    p.add_argument("--name", help="the worker's name on the cluster (default: its address)")
+    p.set_defaults(func=cmd_worker)
     p = sub.add_parser("feedback", help="per-student HTML feedback (nbgrader's), hidden tests "
                        "removed")
     p.add_argument("lab")
@@ -337,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
 
         args.cell_timeout = CELL_TIMEOUT
     try:
+        if args.command == "worker":  # needs no course: jobs bring what they grade
+            return args.func(None, args)
         course = Course.locate(args.work, args.db)
         if args.command == "demo" and not args.work:
             course = Course(course.root, course.work / "demo", course.db)

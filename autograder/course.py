@@ -6,9 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: GitHub ``owner/name`` of the repository; the Colab badges point into it.
-REPOSITORY = "nn-course/keras-nn-course"
-BRANCH = "main"
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 ENV_ROOT = "NN_COURSE_ROOT"
 ENV_WORK = "NN_COURSE_WORK"
@@ -35,6 +36,41 @@ def find_root(start: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class Edition:
+    """The student edition and where it lives, from ``[tool.nn-course]`` in the course's
+    ``pyproject.toml``: the one place badges and Setup cells are stamped from."""
+
+    repository: str  #: the public GitHub repository, ``owner/name``
+    ref: str  #: the tag, branch or commit that badges open and Setup cells install
+    install: str  #: the pip requirement a Setup cell installs on Colab
+    instructor_only: tuple[str, ...] = ()  #: dependencies left out of the student edition
+
+    @classmethod
+    def read(cls, root: Path) -> Edition:
+        """The edition configured in ``root/pyproject.toml``."""
+        pyproject = root / "pyproject.toml"
+        try:
+            table = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["nn-course"]
+            repository, ref = table["repository"], table["ref"]
+            install = table["install"].format(repository=repository, ref=ref)
+            return cls(repository, ref, install, tuple(table.get("instructor-only", ())))
+        except (OSError, KeyError, tomllib.TOMLDecodeError) as exc:
+            raise CourseError(f"{pyproject}: no valid [tool.nn-course] table with repository, "
+                              f"ref and install ({exc!r})") from exc
+
+    @property
+    def package(self) -> str:
+        """The student edition's distribution name, as its install requirement names it."""
+        from packaging.requirements import Requirement
+
+        return Requirement(self.install).name
+
+    def badge_url(self, relpath: str) -> str:
+        """The Colab address of the notebook at ``relpath`` in the student edition."""
+        return f"https://colab.research.google.com/github/{self.repository}/blob/{self.ref}/{relpath}"
+
+
+@dataclass(frozen=True)
 class Course:
     """The course's folders: sources, releases, and the instructor's working folder."""
 
@@ -43,10 +79,11 @@ class Course:
     db: str | None = None
 
     @classmethod
-    def locate(cls, work: str | Path | None = None, db: str | None = None) -> Course:
-        """The course around the current directory, with its working folder (default
-        ``grading/``) and gradebook URL (default SQLite in the working folder)."""
-        root = find_root()
+    def locate(cls, work: str | Path | None = None, db: str | None = None,
+               root: Path | None = None) -> Course:
+        """The course at ``root`` (default: around the current directory), with its working
+        folder (default ``grading/``) and gradebook URL (default SQLite in the working folder)."""
+        root = root or find_root()
         work_dir = Path(work or os.environ.get(ENV_WORK) or root / "grading").resolve()
         return cls(root=root, work=work_dir, db=db or os.environ.get(ENV_DB))
 
@@ -57,6 +94,11 @@ class Course:
     @property
     def labs(self) -> Path:
         return self.root / "labs"
+
+    @property
+    def edition(self) -> Edition:
+        """The student edition and where it lives (``[tool.nn-course]``)."""
+        return Edition.read(self.root)
 
     @property
     def gradebook(self) -> Path:

@@ -21,13 +21,39 @@ from tqdm import tqdm
 
 from autograder.course import Course
 from autograder.grade import load_reasons
+from autograder.leaks import secret_region_lines
 from autograder.nbgrader_api import nbgrader_api
 from autograder.report import require_graded
+
+#: What stands in for an output line that quoted a hidden test.
+REDACTED = "[a line of a hidden test, removed]"
+
+
+def _redact(text: str, hidden: set[str]) -> str:
+    return "\n".join(REDACTED if any(h in line for h in hidden) else line
+                     for line in text.split("\n"))
 
 
 class HideHiddenTests(ClearHiddenTests):
     """Remove hidden-test regions from test cells, and the traceback lines that would quote
-    them; leave every other cell (a student's text above all) untouched."""
+    them; leave every other cell (a student's text above all) untouched. A kernel sees the code
+    it runs and may print it: any output line that quotes a hidden test is redacted too."""
+
+    def preprocess(self, nb, resources):
+        hidden = set().union(*(secret_region_lines(c.source) for c in nb.cells
+                               if utils.is_grade(c) and not utils.is_solution(c)))
+        nb, resources = super().preprocess(nb, resources)
+        for cell in nb.cells:
+            for out in cell.get("outputs", []) if hidden else []:
+                for key in ("text", "evalue"):
+                    if isinstance(out.get(key), str):
+                        out[key] = _redact(out[key], hidden)
+                for mime, value in out.get("data", {}).items():
+                    if isinstance(value, str) and mime.startswith("text/"):
+                        out["data"][mime] = _redact(value, hidden)
+                if "traceback" in out:
+                    out["traceback"] = [_redact(line, hidden) for line in out["traceback"]]
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, cell_index):
         if not utils.is_grade(cell) or utils.is_solution(cell):

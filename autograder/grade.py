@@ -1,6 +1,6 @@
 """``grade LAB SUBMISSIONS``: autograde a folder of submissions, in parallel and isolated.
 
-Each submission is one :class:`~autograder.worker.Job` that carries the notebook's bytes, run by
+Each submission is one :class:`~autograder.engine.worker.Job` that carries the notebook's bytes, run by
 a pool (default: one warm worker per core) whose kernels run in a sandbox. Only this
 coordinating process writes the course's gradebook, and it checks every value a job returns
 before it does. A bad submission (invalid JSON, no notebook, a link, a misnamed file), a dead
@@ -20,21 +20,29 @@ import signal
 import tempfile
 import threading
 import warnings
-from concurrent.futures import Executor, as_completed
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from autograder.course import Course
-from autograder.devices import THREAD_VARIABLES, plan, thread_caps
-from autograder.kernels import PRELOAD_ENV, preload_modules
+from autograder.engine.backend import (
+    Backend,
+    BackendError,
+    LabSpec,
+    LocalBackend,
+    Template,
+    course_version,
+)
+from autograder.engine.kernels import preload_modules
+from autograder.engine.sandbox import Limits, bubblewrap
+from autograder.engine.warm import SCRATCH_PARENT
+from autograder.engine.worker import CellScore, Job, JobResult
 from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
-from autograder.sandbox import Limits, bubblewrap
 from autograder.submissions import Submission, find_submissions, tampering
-from autograder.warm import WarmPool, run_job
-from autograder.worker import CellScore, Job, JobResult, SlotSettings
 
 _warned_no_sandbox = False
 
@@ -145,20 +153,6 @@ def _record(gb: Gradebook, course: Course, lab: str, sub: Submission, notebook_n
             (target / notebook_name).write_bytes(data)
 
 
-def _job_env(source: Path) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Build the generated data the lab whose notebook is ``source`` uses before grading
-    (sandboxes see the cache read-only); return the environment for its jobs (where the cache
-    is, which modules kernels preload) and the host paths the sandbox must show."""
-    from coursedata.cache import ENV_VAR, cache_dir
-
-    if "instruments" in source.read_text(encoding="utf-8"):
-        from coursedata import instruments
-
-        instruments.build()
-    cache = str(cache_dir())
-    return {ENV_VAR: cache, PRELOAD_ENV: ",".join(preload_modules(source))}, (cache,)
-
-
 def _lab_digest(source: Path) -> str:
     return hashlib.sha256(source.read_bytes()).hexdigest()
 
@@ -181,110 +175,203 @@ class _Interrupts:
             signal.signal(sig, handler)
 
 
-def grade(course: Course, lab: str, folder: Path, cell_timeout: int = CELL_TIMEOUT,
-          progress: bool = True, jobs: int | None = None, notebook_timeout: int | None = None,
-          limits: Limits | None = None, executor: Executor | None = None,
-          device: str = "auto", regrade: bool = False) -> dict[str, str]:
-    """Autograde every submission of ``lab`` in ``folder``; return ``{student: reason}``.
 
-    ``cell_timeout`` is each cell's budget of the kernel's CPU time (per thread it may use);
-    ``notebook_timeout`` a wall-clock guard for the whole notebook. ``jobs`` workers run at
-    once (default: the number of cores); ``executor`` replaces the local pool (any
-    ``concurrent.futures.Executor``: jobs and results are plain data). ``device`` is ``"auto"``
-    (GPUs when present), ``"gpu"`` or ``"cpu"``. Raises :class:`GradingInterrupted` on Ctrl-C
-    or SIGTERM, after saving every finished result.
-    """
-    global _warned_no_sandbox
+@dataclass(frozen=True)
+class GradeSettings:
+    """How :func:`grade` runs. ``cell_timeout`` is each cell's budget of the kernel's CPU time
+    (per thread it may use); ``notebook_timeout`` a wall-clock guard for the whole notebook.
+    ``jobs`` local workers run at once (default: the number of cores). ``device`` is
+    ``"auto"`` (GPUs when present), ``"gpu"`` or ``"cpu"``. ``cluster`` is a Dask scheduler's
+    address to grade on instead of this machine; ``backend`` replaces both (any
+    :class:`~autograder.engine.backend.Backend`)."""
+
+    cell_timeout: int = CELL_TIMEOUT
+    notebook_timeout: int | None = None
+    jobs: int | None = None
+    limits: Limits = Limits()
+    device: str = "auto"
+    regrade: bool = False
+    progress: bool = True
+    cluster: str | None = None
+    backend: Backend | None = None
+
+    @property
+    def budget(self) -> int:
+        """Wall-clock seconds a notebook may run."""
+        return self.notebook_timeout or max(1800, 6 * self.cell_timeout)
+
+
+@dataclass
+class Batch:
+    """What one ``grade`` has to do: the submissions to record (``fresh``), those of them with a
+    notebook to run (``ready``), and the lab as workers need it (``spec``)."""
+
+    lab: str
+    notebook_name: str
+    release: Path
+    fresh: list[Submission]
+    ready: list[Submission]
+    spec: LabSpec
+    graded: dict[str, dict]
+    reasons: dict[str, str]
+
+
+def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -> Batch:
+    """Phase 1: the submissions of ``lab`` in ``folder`` not graded yet from the same bytes and
+    lab version (all of them with ``regrade``)."""
     course.require_lab(lab)
     source = course.source_notebooks(lab)[0]
-    expected = source.name
-    submissions = find_submissions(folder, expected)
+    submissions = find_submissions(folder, source.name)
     lab_digest = _lab_digest(source)
     graded = _load(_graded_path(course, lab))
-    reasons = load_reasons(course, lab)
-    fresh = [s for s in submissions
-             if regrade or graded.get(s.student, {}).get("digest") != f"{lab_digest}:{s.digest}"]
-    skipped = len(submissions) - len(fresh)
-    ready = [s for s in fresh if not s.problem and s.notebook is not None]
-    if progress and skipped:
-        print(f"autograder: {skipped} submission(s) already graded from the same notebook and "
-              "lab version: skipped (--regrade grades them again)")
-    if not fresh:
-        return reasons
+    fresh = [s for s in submissions if settings.regrade
+             or graded.get(s.student, {}).get("digest") != f"{lab_digest}:{s.digest}"]
+    if settings.progress and len(fresh) < len(submissions):
+        print(f"autograder: {len(submissions) - len(fresh)} submission(s) already graded from the "
+              "same notebook and lab version: skipped (--regrade grades them again)")
+    spec = LabSpec(lab, lab_digest, course_version(), tuple(preload_modules(source)),
+                   "instruments" in source.read_text(encoding="utf-8"), settings.limits,
+                   settings.device)
+    return Batch(lab, source.name, course.work / "release" / lab / source.name, fresh,
+                 [s for s in fresh if not s.problem and s.notebook is not None], spec, graded,
+                 load_reasons(course, lab))
+
+
+def prepare_lab(course: Course, lab: str, scratch: Path, settings: GradeSettings
+                ) -> tuple[Template, dict[tuple[str, str], float]]:
+    """Phase 2: put ``lab`` into the course's gradebook; return its template gradebook and the
+    points of each graded cell (what every result is checked against)."""
+    api = nbgrader_api(course, release_dir=course.work / "release",
+                       cell_timeout=settings.cell_timeout)
+    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
+    template = _template_gradebook(course, lab, scratch)
+    return Template.of(template), _expected_cells(template)
+
+
+def build_jobs(batch: Batch, template: Template, settings: GradeSettings) -> list[Job]:
+    """Phase 3: one job per ready submission, by value."""
+    return [Job(batch.lab, s.student, s.notebook, batch.notebook_name, template.digest,
+                settings.cell_timeout, settings.budget) for s in batch.ready]
+
+
+def run_jobs(backend: Backend, jobs: list[Job], template: Template,
+             stop: threading.Event) -> Iterator[JobResult]:
+    """Phase 4: hand ``jobs`` to ``backend``; yield their results as they finish, until all
+    have or ``stop`` is set."""
+    for job in jobs:
+        backend.submit(job, template)
+    left = len(jobs)
+    while left and not stop.is_set():
+        result = backend.next_result(timeout=0.5)
+        if result is not None:
+            left -= 1
+            yield result
+
+
+class _Recorder:
+    """Phase 5: checks each result and records it at once (gradebook, files, reasons, what
+    was graded), with a progress bar."""
+
+    def __init__(self, course: Course, batch: Batch, cells: dict[tuple[str, str], float],
+                 gb: Gradebook, progress: bool):
+        self.course, self.batch, self.cells, self.gb = course, batch, cells, gb
+        self.by_student = {s.student: s for s in batch.fresh}
+        self.done = 0
+        self.bar = tqdm(total=len(batch.fresh), desc=f"grading {batch.lab}", unit="student",
+                        disable=not progress)
+
+    def unready(self) -> None:
+        """Record the submissions that have no notebook to run (with their problem)."""
+        ready = {s.student for s in self.batch.ready}
+        for sub in self.batch.fresh:
+            if sub.student not in ready:
+                self._save(sub, JobResult(sub.student, [], sub.problem, 0.0),
+                           sub.problem or "no notebook to grade")
+
+    def result(self, result: JobResult) -> None:
+        """Record one job's result, zero if its scores do not fit the lab's cells."""
+        sub = self.by_student[result.student]
+        invalid = _invalid_scores(result.scores, self.cells) if result.graded else None
+        if invalid:
+            result = JobResult(sub.student, [], f"the grading job returned invalid scores "
+                               f"({invalid})", result.seconds)
+        why = "; ".join(filter(None, (tampering(sub.notebook, self.batch.release), result.reason)))
+        self._save(sub, result, why)
+
+    def _save(self, sub: Submission, result: JobResult, why: str | None) -> None:
+        batch = self.batch
+        _record(self.gb, self.course, batch.lab, sub, batch.notebook_name, result)
+        if why:
+            batch.reasons[sub.student] = why
+        else:
+            batch.reasons.pop(sub.student, None)
+        if result.retry:
+            batch.graded.pop(sub.student, None)
+        else:
+            batch.graded[sub.student] = {"name": sub.name,
+                                         "digest": f"{batch.spec.lab_digest}:{sub.digest}"}
+        _save(reasons_path(self.course, batch.lab), batch.reasons)
+        _save(_graded_path(self.course, batch.lab), batch.graded)
+        self.done += 1
+        self.bar.set_postfix_str(sub.student[:20])
+        self.bar.update()
+
+
+def _backend(settings: GradeSettings, scratch: Path) -> Backend:
+    """The backend ``settings`` ask for: theirs, a Dask cluster's, or this machine's pool."""
+    global _warned_no_sandbox
+    if settings.backend is not None:
+        return settings.backend
+    if settings.cluster:
+        try:
+            from autograder.engine.cluster import DaskBackend
+        except ModuleNotFoundError as exc:
+            raise BackendError(f"grading on a cluster needs Dask ({exc}): "
+                               "pip install -e '.[cluster]'") from exc
+        return DaskBackend(settings.cluster)
     if bubblewrap() is None and not _warned_no_sandbox:
         _warned_no_sandbox = True
         print("autograder: bubblewrap (bwrap) not found: student code runs unsandboxed, with "
               "resource limits only (apt-get install bubblewrap)")
-    devices = plan(device)
-    if progress:
-        print(f"autograder: {devices.message}")
-    limits = limits or Limits()
-    scratch = Path(tempfile.mkdtemp(prefix="ag-"))
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(ready)))
-    caps = thread_caps(workers)
-    env, read_only = _job_env(source)
-    env.update(caps)
-    settings = [SlotSettings(limits, {**devices.env_for(i), **env}, read_only, devices.device_files)
-                for i in range(workers)]
-    threads = int(os.environ.get(THREAD_VARIABLES[0]) or caps.get(THREAD_VARIABLES[0]) or 1)
-    # The warm workers start now (imports take seconds) while the lab goes into the gradebooks.
-    pool = executor or (WarmPool(workers, scratch / "slots", settings).start() if ready else None)
-    done = 0
+    return LocalBackend(scratch, settings.jobs)
+
+
+def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None = None,
+          **options: object) -> dict[str, str]:
+    """Autograde every submission of ``lab`` in ``folder``; return ``{student: reason}``.
+
+    ``settings`` (or the same as keyword ``options``) say how: see :class:`GradeSettings`.
+    Raises :class:`GradingInterrupted` on Ctrl-C or SIGTERM and
+    :class:`~autograder.engine.backend.BackendError` when the backend cannot go on, in both
+    cases after saving every finished result.
+    """
+    settings = settings or GradeSettings(**options)
+    batch = find_work(course, lab, folder, settings)
+    if not batch.fresh:
+        return batch.reasons
+    scratch = Path(tempfile.mkdtemp(prefix="ag-", dir=SCRATCH_PARENT))
+    backend = _backend(settings, scratch)
+    recorder = None
     try:
-        api = nbgrader_api(course, release_dir=course.work / "release", cell_timeout=cell_timeout)
-        check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
-        template = _template_gradebook(course, lab, scratch)
-        cells = _expected_cells(template)
-        budget = notebook_timeout or max(1800, 6 * cell_timeout)
-        todo = {s.student: Job(lab, s.student, s.notebook, expected, template, cell_timeout,
-                               budget, float(cell_timeout * threads), settings[i % workers])
-                for i, s in enumerate(ready)}
-        by_student = {s.student: s for s in fresh}
-        release = course.work / "release" / lab / expected
-        bar = tqdm(total=len(fresh), desc=f"grading {lab}", unit="student", disable=not progress)
-
-        def save(sub: Submission, result: JobResult, why: str | None) -> None:
-            nonlocal done
-            _record(gb, course, lab, sub, expected, result)
-            if why:
-                reasons[sub.student] = why
-            else:
-                reasons.pop(sub.student, None)
-            graded[sub.student] = {"name": sub.name, "digest": f"{lab_digest}:{sub.digest}"}
-            _save(reasons_path(course, lab), reasons)
-            _save(_graded_path(course, lab), graded)
-            done += 1
-            bar.set_postfix_str(sub.student[:20])
-            bar.update()
-
+        if batch.ready:  # workers warm up while the lab goes into the gradebooks
+            message = backend.start(batch.spec, len(batch.ready))
+            if settings.progress:
+                print(f"autograder: {message}")
+        template, cells = prepare_lab(course, lab, scratch, settings)
+        jobs = build_jobs(batch, template, settings)
         with course.open_gradebook() as gb, _Interrupts() as interrupts:
-            for sub in fresh:
-                if sub.student not in todo:
-                    save(sub, JobResult(sub.student, [], sub.problem, 0.0),
-                         sub.problem or "no notebook to grade")
-            futures = {pool.submit(run_job, job) for job in todo.values()}
-            pending = set(futures)
-            while pending and not interrupts.hit.is_set():
-                try:
-                    future = next(as_completed(pending, timeout=0.5))
-                except TimeoutError:
-                    continue
-                pending.discard(future)
-                result = future.result()
-                sub = by_student[result.student]
-                invalid = _invalid_scores(result.scores, cells) if result.graded else None
-                if invalid:
-                    result = JobResult(sub.student, [], f"the grading job returned invalid "
-                                       f"scores ({invalid})", result.seconds)
-                why = "; ".join(filter(None, (tampering(sub.notebook, release), result.reason)))
-                save(sub, result, why)
-            bar.close()
+            recorder = _Recorder(course, batch, cells, gb, settings.progress)
+            recorder.unready()
+            for result in run_jobs(backend, jobs, template, interrupts.hit):
+                recorder.result(result)
+            recorder.bar.close()
             if interrupts.hit.is_set():
-                for future in pending:
-                    future.cancel()
-                raise GradingInterrupted(done, len(fresh))
+                raise GradingInterrupted(recorder.done, len(batch.fresh))
+    except BackendError as exc:
+        done = recorder.done if recorder else 0
+        raise BackendError(f"{exc}: {done} of {len(batch.fresh)} graded and saved; run the same "
+                           "command again to grade the rest") from exc
     finally:
-        if executor is None and pool is not None:
-            pool.shutdown(cancel=True)
+        backend.shutdown(cancel=True)
         shutil.rmtree(scratch, ignore_errors=True)
-    return reasons
+    return batch.reasons

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.engine.safeio import read_regular, regular_kind
 from autograder.ids import safe_id
-from autograder.safeio import read_regular, regular_kind
 
 #: The largest notebook accepted for grading (the labs' notebooks are well under 1 MB).
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 1 — Neurons and the perceptron
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/01_perceptron.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/01_perceptron.ipynb)
 #
 # Every network in this course is built from one small part: a unit that adds up weighted
 # inputs and passes the sum through a nonlinearity. This lecture follows that unit through
@@ -20,6 +20,7 @@
 # 3. **Rosenblatt (1958)**: the perceptron and its error-correcting learning rule, which
 #    provably converges on linearly separable data.
 # 4. **Minsky and Papert (1969)**: what a single perceptron cannot do (XOR), and why.
+# 5. What happened next, up to the deep-learning revival of 2012.
 #
 # We write the perceptron in a dozen lines of NumPy and check it against
 # `sklearn.linear_model.Perceptron`, which must give the very same weights.
@@ -28,13 +29,32 @@
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 from coursedata.toy import load_iris, make_nonlinear
@@ -45,7 +65,24 @@ from nnkit import pick, seed_everything
 from nnkit.linear_models import plot_boundary_line
 from nnkit.plots import plot_curves, plot_decision_regions
 
-rng = seed_everything(0)
+seed_everything(0)
+rng = np.random.default_rng(0)
+
+# %% [markdown]
+# ## The biological neuron, in one paragraph
+#
+# A nerve cell receives signals from thousands of neighbours through its **dendrites**. Each
+# contact, a **synapse**, passes the signal on with its own strength, excitatory or
+# inhibitory, and that strength changes with experience. The **cell body** (soma) adds up
+# what arrives; when the sum pushes its membrane potential past a threshold, the neuron
+# *fires*: an electrical spike runs down its **axon**, whose branches end in synapses on
+# other cells' dendrites. A spike is all or nothing; its size does not carry the message.
+#
+# The model units of this course keep just that skeleton: inputs $x_j$ from other units,
+# a weight $w_j$ per synapse (positive excites, negative inhibits), a sum, a threshold or a
+# smooth squashing function, and one output sent on to other units. Real neurons do much
+# more (timing of spikes, chemistry, dendrites that compute); artificial networks are
+# inspired by the brain, not models of it.
 
 # %% [markdown]
 # ## 1. The McCulloch–Pitts neuron
@@ -406,7 +443,46 @@ plt.show()
 # exactly. Keeping the best weights seen so far (the "pocket" algorithm) or switching to a
 # smooth loss, as Adaline does in the next lecture, are the usual fixes.
 # </details>
+
+
+# %% [markdown]
+# ## 6. What happened next, 1969–2012
 #
+# The story of the next four decades is the story of one problem, **credit assignment**:
+# when a network with hidden units makes a mistake, how much is each hidden weight to blame?
+# The perceptron rule (and Widrow and Hoff's Adaline rule, lecture 2) corrects weights
+# using the error *at the unit itself*, which is known only for output units. Rosenblatt
+# knew multi-layer machines would be more powerful but had no rule to train their hidden
+# layers; Widrow and Hoff had a rule with a convergence guarantee, but only for one layer.
+# That gap between "provably trainable" and "powerful enough", together with Minsky and
+# Papert's analysis, is sometimes called the Rosenblatt–Widrow–Hoff dilemma, and funding
+# and interest in neural networks collapsed for a decade.
+#
+# - **1974–1982, Werbos**: his thesis, then a 1982 paper, apply reverse-mode differentiation
+#   to networks: the error derivative of a hidden unit is a weighted sum of the derivatives
+#   of the units it feeds. Smooth (differentiable) units replace hard thresholds, which is
+#   what makes those derivatives exist.
+# - **1986, Rumelhart, Hinton and Williams**: "Learning representations by
+#   back-propagating errors" shows that hidden units trained this way learn useful internal
+#   features (lecture 5 derives the algorithm). Multi-layer perceptrons spread quickly.
+# - **1990s–2000s**: deep networks remain hard to train (vanishing gradients, lecture 7;
+#   little data; slow computers), and kernel methods with convex training, above all
+#   **support vector machines**, and ensembles of trees such as random forests win most
+#   benchmarks. Neural networks survive in niches (LeCun's convolutional networks read
+#   cheques).
+# - **2006–2012, the return**: layer-wise pre-training (Hinton, 2006), then three things
+#   that made plain backpropagation work on deep nets: **ReLU** units that do not saturate
+#   (Glorot, Bordes and Bengio, 2011; lecture 7), **GPUs**, which do the matrix products of
+#   a mini-batch in parallel, and large labelled datasets. In 2012 **AlexNet** (Krizhevsky,
+#   Sutskever and Hinton), a deep convolutional network trained on two GPUs with ReLU and
+#   dropout, cut the ImageNet error rate by about a third, and the field turned to deep
+#   learning.
+#
+# The rest of the course follows that path: smooth units and gradient descent (lectures
+# 2–3), hidden layers (4), backpropagation (5), optimisers (6, 6b), activations and
+# initialisation (7), and the Keras tools that make it routine (8–10).
+
+# %% [markdown]
 # ## Summary
 # - A McCulloch–Pitts unit is a threshold on a weighted sum: a line (hyperplane) in input
 #   space. Hebb's rule strengthens co-active connections but does not correct errors.
@@ -415,3 +491,21 @@ plt.show()
 #   updates.
 # - XOR is not linearly separable, so no single perceptron learns it; new features (or
 #   hidden layers) are needed.
+# - Training hidden units needed an answer to credit assignment: backpropagation (Werbos;
+#   Rumelhart, Hinton and Williams, 1986). Deep nets took off only after 2006–2012 (ReLU,
+#   GPUs, big data, AlexNet).
+#
+# ## Exercises
+# 1. Design a single McCulloch–Pitts unit (weights and threshold) for "at least two of three
+#    inputs are on". Draw its decision plane in the unit cube.
+# 2. Run the perceptron of section 3 on setosa/versicolor with the features in millimetres
+#    instead of centimetres. How do the number of updates and the final weights change?
+#    Explain with Novikoff's bound.
+# 3. What changes if the perceptron's labels are coded 0/1 instead of −1/+1 in the update
+#    rule $\Delta\tilde{\mathbf w} = \eta (y - \hat y)\tilde{\mathbf x}$? Derive the update
+#    for each kind of mistake.
+# 4. Prove that no single threshold unit computes XOR by writing the four inequalities its
+#    weights would have to satisfy and adding them in pairs.
+# 5. Build XOR from three McCulloch–Pitts units in two layers and check all four inputs in
+#    code. Which hidden "features" did you use, and why could the perceptron rule not find
+#    the hidden weights (the credit-assignment problem of section 6)?

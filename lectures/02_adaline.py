@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 2 — Adaline and gradient descent
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/02_adaline.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/02_adaline.ipynb)
 #
 # The perceptron learns from its *mistakes*, a yes/no signal with no notion of "how wrong".
 # In 1960 Bernard Widrow and Ted Hoff built **Adaline** (ADAptive LInear NEuron), which
@@ -28,13 +28,32 @@
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 from coursedata.toy import load_iris
@@ -45,7 +64,8 @@ from nnkit import numerical_gradient, pick, relative_error, seed_everything
 from nnkit.linear_models import plot_loss_landscape
 from nnkit.plots import plot_curves, plot_decision_regions
 
-rng = seed_everything(0)
+seed_everything(0)
+rng = np.random.default_rng(0)
 
 # %% [markdown]
 # ## 1. From the perceptron to Adaline
@@ -377,3 +397,17 @@ plt.show()
 #   conditioned.
 # - SGD updates after every example (reshuffled each epoch): cheap, noisy steps that
 #   hover around the minimum at a constant learning rate.
+#
+# ## Exercises
+# 1. Derive the gradient of the mean squared error $\frac1n\lVert X\tilde{\mathbf w} -
+#    \mathbf y\rVert^2$ and show that its zero is the normal-equations solution.
+# 2. For a quadratic loss with Hessian eigenvalues $\lambda_1 \ge \dots \ge \lambda_d > 0$,
+#    show that gradient descent with $\eta = 1/\lambda_1$ shrinks the error along eigenvector
+#    $k$ by $1 - \lambda_k/\lambda_1$ per step. How many steps reduce the slowest direction by
+#    a factor $e$?
+# 3. What changes if one feature is a copy of another (perfectly collinear)? What happens
+#    to $\lambda_{\min}$, to the condition number, and to Adaline's weights?
+# 4. Implement a mini-batch version of Adaline (batch size $B$) and compare the loss after
+#    5 epochs for $B = 1, 10, n$ with a learning rate tuned for each.
+# 5. Why is the *mean* (not the sum) of squared errors the better choice when the dataset
+#    size changes? Relate your answer to $\eta_{\max}$.

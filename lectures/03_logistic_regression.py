@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 3 — Logistic regression, one-vs-all and softmax
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/03_logistic_regression.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/03_logistic_regression.ipynb)
 #
 # Adaline fits a straight line to 0/1 labels, which is a strange thing to do: its outputs
 # are not probabilities, and far-away, correctly classified points still pull on the
@@ -28,13 +28,32 @@
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 from coursedata.toy import IRIS_CLASSES, load_iris
@@ -47,7 +66,8 @@ from sklearn.multiclass import OneVsRestClassifier
 from nnkit import numerical_gradient, pick, relative_error, seed_everything
 from nnkit.plots import plot_curves, plot_decision_regions
 
-rng = seed_everything(0)
+seed_everything(0)
+rng = np.random.default_rng(0)
 
 # %% [markdown]
 # ## 1. The sigmoid
@@ -224,7 +244,9 @@ assert relative_error(
     numerical_gradient(lambda t: penalised_loss(t, Xb_check, y_rand, C), theta_check.copy()),
 ) < 1e-6
 
-# The cross-entropy's curvature is at most 1/4 of the MSE's: a safe step is 1 / that bound.
+# The mean cross-entropy's Hessian is X~' diag(p(1-p)) X~ / n and p(1-p) <= 1/4, so its
+# curvature is at most lambda_max(X~'X~ / n) / 4 (plus 1/(Cn) for the penalty): a safe
+# step is 1 / that bound.
 smoothness = np.linalg.eigvalsh(Xb2.T @ Xb2 / len(y2))[-1] / 4 + 1 / (C * len(y2))
 sk_binary = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X2, y2)
 theta_sk = np.r_[sk_binary.intercept_, sk_binary.coef_[0]]
@@ -414,7 +436,8 @@ assert relative_error(gW, numerical_gradient(lambda w: softmax_loss(w, b0, X_tra
 assert relative_error(gb, numerical_gradient(lambda v: softmax_loss(W0, v, X_train, Y_train, C),
                                              b0.copy())) < 1e-6
 
-# the softmax's curvature is at most 1/2 of the MSE's
+# the softmax cross-entropy's Hessian in the logits, diag(p) - p p', has eigenvalues <= 1/2,
+# so the curvature is at most lambda_max(X~'X~ / n) / 2 (plus the penalty's 1/(Cn))
 W_sm, b_sm = fit_gd(softmax_grad, X_train, Y_train, C, gd_steps, curvature=0.5)
 sk_sm = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X_train, y_train)  # multinomial
 assert np.allclose(W_sm, sk_sm.coef_, atol=pick(1e-5, 1e-3))
@@ -483,3 +506,17 @@ plt.show()
 # - One-vs-all trains $K$ independent sigmoids (the rows of $W$); softmax trains them
 #   jointly so that the probabilities sum to one. Scikit-learn's `LogisticRegression`
 #   is softmax regression with an L2 penalty ($C = 1$) by default.
+#
+# ## Exercises
+# 1. Show that $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ and that the Hessian of the mean
+#    cross-entropy is $\frac1n\tilde X^\top \operatorname{diag}(p_i(1-p_i))\tilde X$. Why is
+#    the loss convex?
+# 2. On perfectly separable data and without a penalty, what happens to $\lVert\mathbf
+#    w\rVert$ during gradient descent? Try it on setosa against versicolor.
+# 3. Linear regression on 0/1 labels is another way to classify. Fit it to a 1-D dataset
+#    with a few points far out on one side and compare its boundary with logistic
+#    regression's. Why do distant points pull the least-squares line?
+# 4. Show that softmax with $K = 2$ is a sigmoid of $z_1 - z_0$, and that the two-class
+#    softmax cross-entropy equals the binary cross-entropy.
+# 5. What changes in the gradient if scikit-learn's $C$ is multiplied by 10? Refit iris with
+#    $C = 0.01, 1, 100$ and report the weight norms and test accuracies.

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 4 — Multi-layer perceptrons
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/04_multilayer_perceptron.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/04_multilayer_perceptron.ipynb)
 #
 # A single neuron draws one straight line through the input space. Put a layer of neurons
 # between the inputs and the output and the network can bend its decision boundary. This
@@ -23,22 +23,38 @@
 # 3. A forward pass by hand and in numpy
 # 4. Why stacked linear layers collapse into one
 # 5. A nonlinear decision region, and what each hidden unit does
+# 6. Regression, universal approximation, why depth helps, and choosing the architecture
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -83,6 +99,14 @@ def sigmoid(z):
 #
 # The activation $\phi$ is applied entry by entry. In this lecture it is the logistic
 # sigmoid $\sigma(z) = 1/(1+e^{-z})$.
+#
+# **Column notation.** Many books (Hagan's *Neural Network Design*, among others) write
+# vectors as columns instead: $\mathbf z^{(l)} = W^{(l)}\mathbf a^{(l-1)} + \mathbf b^{(l)}$,
+# with $W^{(l)}$ of shape $S^{l} \times S^{l-1}$ ($S^l$ units in layer $l$), one *row* per
+# unit. That $W^{(l)}$ is our $W^\top$. Folding the bias in as an extra input 1 (as in
+# lectures 1–3) gives $\mathbf z = \tilde W\,(1, \mathbf a)^\top$ with $\tilde W$ of shape
+# $S^{l} \times (S^{l-1} + 1)$; a batch of examples is then one per *column*. The two
+# conventions compute the same numbers, transposed (checked in section 3).
 
 # %% [markdown]
 # ## 2. Counting parameters
@@ -164,36 +188,18 @@ print("z2 =", z2.round(4), " a2 =", a2.round(4))
 print("z3 =", z3.round(4), " a3 =", a3.round(4))
 
 assert np.allclose(z2, [[0.75, 0.50]])
+W1_tilde = np.c_[b1, W1.T]                     # column form: S2 x (S1 + 1) = 2 x 4
+assert W1_tilde.shape == (2, 4) and np.allclose(W1_tilde @ np.r_[1.0, x[0]], z2[0])
 assert np.array_equal(a2.round(2), [[0.68, 0.62]])
 assert np.array_equal(a3.round(2), [[0.74]])
 print(f"[figure] hidden activations {a2.round(2)[0].tolist()}, output {a3.round(2)[0, 0]}")
 
 # %% [markdown]
 # A picture of this little network, with the weights on the connections and the
-# activations in the units:
+# activations in the units (`nnkit.graphs.draw_network`):
 
 # %%
-def draw_network(weights, activations, ax):
-    """Draw a fully connected net: ``weights[l]`` has shape (n_l, n_{l+1})."""
-    sizes = [len(a) for a in activations]
-    pos = [[(col, (n - 1) / 2 - k) for k in range(n)] for col, n in enumerate(sizes)]
-    for col, W in enumerate(weights):
-        for j, (x0, y0) in enumerate(pos[col]):
-            for k, (x1, y1) in enumerate(pos[col + 1]):
-                ax.plot([x0, x1], [y0, y1], color="tab:blue" if W[j, k] > 0 else "tab:red",
-                        lw=0.5 + 2 * abs(W[j, k]), zorder=1)
-                ax.text(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0), f"{W[j, k]:g}",
-                        fontsize=8, ha="center", va="center",
-                        bbox=dict(fc="white", ec="none", pad=0.5))
-    for col, column in enumerate(pos):
-        for k, (x0, y0) in enumerate(column):
-            ax.add_patch(plt.Circle((x0, y0), 0.18, fc="lightyellow", ec="black", zorder=2))
-            ax.text(x0, y0, f"{activations[col][k]:.2f}", ha="center", va="center", zorder=3)
-    ax.set_xlim(-0.4, len(sizes) - 0.6)
-    ax.set_ylim(-max(sizes) / 2, max(sizes) / 2)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
+from nnkit.graphs import draw_network
 
 fig, ax = plt.subplots(figsize=(6, 4))
 draw_network([W1, W2], [x[0], a2[0], a3[0]], ax)
@@ -365,3 +371,202 @@ plt.show()
 # ReLU, yes: it is nonlinear (piecewise linear), so the boundary becomes a polygon-like
 # curve. $\phi(z) = 2z$, no: it is linear, and the layers collapse into one as in section 4.
 # </details>
+
+# %% [markdown]
+# ## 6. Regression, and what one hidden layer can approximate
+#
+# So far every output was a class. The output layer and the loss follow from the task:
+#
+# | task | output units | output activation | loss (Keras name) |
+# |---|---|---|---|
+# | binary classification | 1 | sigmoid | binary cross-entropy (`binary_crossentropy`) |
+# | $K$ classes | $K$ | softmax | cross-entropy (`sparse_categorical_crossentropy`) |
+# | regression, real target | 1 per target | none (identity, `activation=None`) | mean squared error (`mse`) |
+# | regression, positive target | 1 per target | softplus or exp | MSE, or a Poisson/Gamma likelihood |
+#
+# Each pairing is the negative log-likelihood of a noise model (Bernoulli, categorical,
+# Gaussian), and each gives the simple output sensitivity prediction − target (lecture 5,
+# section 7). Our regression data: $y = \sin(2\pi x) + \varepsilon$, $\varepsilon \sim
+# \mathcal N(0, 0.2^2)$, 100 points for training and 100 for testing
+# (`coursedata.toy.make_noisy_sine`). The best any model can do on new data is the noise
+# variance, $0.04$.
+#
+# **Step 1: hidden units set by hand.** A sigmoid with a steep slope, $\sigma(a(x - c))$, is
+# nearly a step at $c$. With $N$ such steps at $c_1 < \dots < c_N$ and output weights equal to
+# the jumps of the target between neighbouring steps, the output unit (linear) builds a
+# staircase that follows the sine, and the steps get finer as $N$ grows. This is the idea
+# behind the **universal approximation theorem** (Cybenko 1989, Hornik 1991): one hidden
+# layer of sigmoids, wide enough, approximates any continuous function on a bounded region
+# as closely as we like.
+
+# %%
+from sklearn.model_selection import GridSearchCV
+
+from coursedata.toy import make_noisy_sine
+
+x_train, y_train = make_noisy_sine(100, noise=0.2, seed=0)
+x_test, y_test = make_noisy_sine(100, noise=0.2, seed=1)
+x_plot = np.linspace(0, 1, 500)[:, None]
+target = np.sin(2 * np.pi * x_plot[:, 0])
+
+
+def staircase_net(n_steps, slope=200.0):
+    """Hand-set weights: hidden unit j is a step at c_j, its output weight the jump there."""
+    centres = (np.arange(n_steps) + 0.5) / n_steps
+    levels = np.sin(2 * np.pi * np.r_[0.0, centres + 0.5 / n_steps])
+    W1, b1 = np.full((1, n_steps), slope), -slope * centres
+    W2, b2 = np.diff(levels)[:n_steps, None], levels[0]
+    return W1, b1, W2, b2
+
+
+fig, axes = plt.subplots(1, 2, figsize=(13, 3.8))
+stair_errors = {}
+for n_steps in (5, 10, 40):
+    W1s, b1s, W2s, b2s = staircase_net(n_steps)
+    hidden = sigmoid(x_plot @ W1s + b1s)
+    output = (hidden @ W2s + b2s)[:, 0]                    # a linear output unit
+    stair_errors[n_steps] = np.abs(output - target).max()
+    axes[1].plot(x_plot, output, label=f"N = {n_steps}")
+    if n_steps == 5:
+        axes[0].plot(x_plot, hidden)
+axes[0].set(xlabel="$x$", ylabel="$u_h$", title="5 hand-set hidden units (steps)")
+axes[1].plot(x_plot, target, "k--", lw=1, label="sin(2πx)")
+axes[1].set(xlabel="$x$", ylabel="$u_o$", title="the output: a sum of steps")
+axes[1].legend(fontsize=8)
+plt.show()
+print("[figure] hand-set staircase, largest error against sin(2πx): "
+      + ", ".join(f"N = {k}: {e:.3f}" for k, e in stair_errors.items()))
+assert stair_errors[40] < stair_errors[10] / 3 < stair_errors[5] / 6   # error ~ 1 / N
+
+# %% [markdown]
+# **Step 2: fix the hidden layer, fit the output layer by least squares.** With the hidden
+# weights fixed, the output $u_o = \mathbf h(x)\,\mathbf w_2 + b_2$ is *linear* in the output
+# weights, so the best ones for the squared error solve a linear least-squares problem, no
+# gradient descent needed. Here 10 hidden units with gentler slopes spread over $[0, 1]$:
+
+# %%
+def hidden_features(x, n_units=10, slope=15.0):
+    centres = np.linspace(0, 1, n_units)
+    return sigmoid(slope * (x - centres))
+
+
+H_train = np.c_[hidden_features(x_train), np.ones(len(x_train))]
+w_out = np.linalg.lstsq(H_train, y_train, rcond=None)[0]
+
+
+def fixed_hidden_net(x):
+    return np.c_[hidden_features(x), np.ones(len(x))] @ w_out
+
+
+mse_ls = {"train": np.mean((fixed_hidden_net(x_train) - y_train) ** 2),
+          "test": np.mean((fixed_hidden_net(x_test) - y_test) ** 2)}
+print(f"[figure] hidden layer fixed, output by least squares: MSE train {mse_ls['train']:.4f}, "
+      f"test {mse_ls['test']:.4f} (noise variance 0.04)")
+assert mse_ls["test"] < 0.06
+
+# %% [markdown]
+# **Step 3: train the whole network in Keras.** 32 sigmoid hidden units, a linear output,
+# the mean squared error, Adam. The network now chooses the hidden units too:
+
+# %%
+keras.utils.set_random_seed(0)
+regressor = keras.Sequential([keras.Input((1,)), keras.layers.Dense(32, activation="sigmoid"),
+                              keras.layers.Dense(1)])                  # no output activation
+regressor.compile(keras.optimizers.Adam(0.05), loss="mse")
+sine_epochs = pick(1000, 200)
+sine_history = regressor.fit(x_train, y_train, epochs=sine_epochs, batch_size=100, verbose=0,
+                             validation_data=(x_test, y_test)).history
+keras_pred = regressor.predict(x_plot, verbose=0)[:, 0]
+fig, ax = plt.subplots(figsize=(7, 3.8))
+ax.scatter(x_train[:, 0], y_train, s=10, color="gray", label="training data")
+ax.plot(x_plot, target, "k--", lw=1, label="sin(2πx)")
+ax.plot(x_plot, fixed_hidden_net(x_plot), label="fixed hidden layer + least squares")
+ax.plot(x_plot, keras_pred, label="Keras, 32 sigmoid units, MSE")
+ax.set(xlabel="$x$", ylabel="$y$")
+ax.legend(fontsize=8)
+plt.show()
+print(f"[figure] Keras regression after {sine_epochs} epochs: MSE train {sine_history['loss'][-1]:.4f}, "
+      f"test {sine_history['val_loss'][-1]:.4f}")
+assert sine_history["val_loss"][-1] < pick(0.06, 0.3)
+
+# %% [markdown]
+# **Why go deeper, then?** The theorem says *one* hidden layer suffices, not that it is
+# economical: the width it needs can grow very fast. Some functions are far cheaper to build
+# by composition. The tent map $t(x) = 2\min(x, 1 - x)$ on $[0, 1]$ is two ReLU units,
+# $t(x) = 2\,\mathrm{relu}(x) - 4\,\mathrm{relu}(x - \tfrac12)$; composing it $L$ times
+# (a network of $L$ layers of 2 ReLU units) gives a sawtooth with $2^{L}$ linear pieces,
+# while a single hidden layer of $m$ ReLU units can make at most $m + 1$ pieces, so it
+# needs $2^L - 1$ units for the same function. Depth also lets later layers reuse features
+# computed by earlier ones, which is the usual explanation of why deep networks generalise
+# well with fewer parameters.
+
+# %%
+def tent(x):
+    return 2 * np.maximum(x, 0) - 4 * np.maximum(x - 0.5, 0)
+
+
+def linear_pieces(y_values):
+    """Number of linear pieces of a sampled piecewise-linear curve (slope changes + 1)."""
+    slopes = np.round(np.diff(y_values) / np.diff(x_fine), 6)
+    return 1 + int(np.sum(slopes[1:] != slopes[:-1]))
+
+
+x_fine = np.linspace(0, 1, 2**12 + 1)
+fig, ax = plt.subplots(figsize=(7, 3))
+pieces = {}
+for depth in (1, 2, 4):
+    y_deep = x_fine
+    for _ in range(depth):
+        y_deep = tent(y_deep)
+    pieces[depth] = linear_pieces(y_deep)
+    ax.plot(x_fine, y_deep, label=f"{depth} layer(s) of 2 ReLU units: {pieces[depth]} pieces")
+ax.set(xlabel="$x$")
+ax.legend(fontsize=8, loc="upper right")
+plt.show()
+print(f"[figure] composed tent maps: {pieces} linear pieces; one hidden layer with the same "
+      f"8 units makes at most 9")
+assert pieces == {1: 2, 2: 4, 4: 16}
+
+# %% [markdown]
+# **Choosing the architecture.** Width, depth and the penalty are hyper-parameters: choose
+# them by their score on data the fit did not see, never by the training loss (which only
+# improves with size). With little data, $k$-fold **cross-validation** uses all of it: each
+# candidate is trained $k$ times, each time scored on the fold left out. Here for the
+# number of hidden units of the moons classifier of section 5 (`GridSearchCV`):
+
+# %%
+candidates = {"hidden_layer_sizes": [(1,), (2,), (3,), (8,), (16,)]}
+search = GridSearchCV(MLPClassifier(solver="lbfgs", alpha=0.1, max_iter=pick(2000, 300), random_state=0),
+                      candidates, cv=5).fit(X, y)
+cv_scores = dict(zip([h[0] for h in candidates["hidden_layer_sizes"]],
+                     search.cv_results_["mean_test_score"]))
+print("[figure] 5-fold cross-validation accuracy by width: "
+      + ", ".join(f"{h}: {s:.3f}" for h, s in cv_scores.items())
+      + f"; chosen {search.best_params_['hidden_layer_sizes'][0]}")
+assert search.best_params_["hidden_layer_sizes"][0] >= 3 and cv_scores[1] < max(cv_scores.values())
+
+# %% [markdown]
+# ## Summary
+# - A layer computes $Z = AW + \mathbf b$ (rows = examples) and applies $\phi$ entry-wise;
+#   column-vector books write $W^\top$. A fully connected net has
+#   $\sum_l (n_l + 1)n_{l+1}$ parameters.
+# - Without a nonlinear activation, stacked layers collapse into one linear map.
+# - Each hidden unit is a soft half-plane; the output combines them. The output activation
+#   and loss follow from the task: sigmoid + BCE, softmax + CE, identity + MSE.
+# - One hidden layer is a universal approximator, but depth can be exponentially cheaper
+#   (composed tent maps). Choose width and depth by validation or cross-validation.
+#
+# ## Exercises
+# 1. How many parameters has a 784-300-100-10 network? Which layer holds most, and what
+#    fraction of the total is biases?
+# 2. Write the forward pass of section 3 in column notation, $\mathbf z = \tilde W(1,
+#    \mathbf a)^\top$, and give the shapes of $\tilde W_1$ and $\tilde W_2$.
+# 3. In the staircase of section 6, what is the output weight of hidden unit $j$, and what
+#    happens to the approximation if the slope $a$ of the sigmoids is 10 instead of 200?
+# 4. Fit the output layer of step 2 with 3, 10 and 50 fixed hidden units. Plot training and
+#    test MSE against the number of units; where does over-fitting start?
+# 5. Show that one hidden layer of $m$ ReLU units computes a piecewise-linear function of
+#    one input with at most $m + 1$ pieces. How many units does it need to match the 4-layer
+#    sawtooth of section 6?
+# 6. For the Keras regression of step 3, what changes if you put a sigmoid on the output
+#    unit? Try it and explain the result from the range of the targets.

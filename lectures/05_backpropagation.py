@@ -9,12 +9,12 @@
 # %% [markdown]
 # # Lecture 5 — Backpropagation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/05_backpropagation.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/05_backpropagation.ipynb)
 #
 # Training a network means following the gradient of the loss with respect to every weight.
-# Backpropagation computes all those derivatives at the cost of about one extra forward
-# pass, by applying the chain rule from the output back to the inputs and reusing every
-# intermediate result. This lecture builds it up from the chain rule, through small
+# Backpropagation computes all those derivatives for a small constant multiple of the cost
+# of one forward pass, whatever the number of weights (section 5), by applying the chain
+# rule from the output back to the inputs and reusing every intermediate result. This lecture builds it up from the chain rule, through small
 # computational graphs, to a vectorised two-layer network written in numpy, and checks
 # every gradient against finite differences and against TensorFlow's automatic
 # differentiation.
@@ -27,28 +27,44 @@
 # 5. What it costs: finite differences against backpropagation
 # 6. Backpropagation through a two-layer network, vectorised
 # 7. The output sensitivity: squared error against cross-entropy
+# 8. By hand, index by index: a linear two-layer example, and the derivation of section 6
+# 9. Three ways to differentiate: symbolic, numerical, automatic
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
-from threadpoolctl import threadpool_limits
 
 from coursedata.toy import make_nonlinear
 from nnkit import numerical_gradient, pick, relative_error, seed_everything
@@ -120,7 +136,14 @@ assert relative_error(df_sum_rule, df_numeric) < 1e-8
 # To see this work we write a tiny reverse-mode differentiator: each `Node` stores its
 # value, its parents and the local derivatives with respect to them, all computed during the
 # forward pass; `backward` visits the nodes from the output down and accumulates the
-# gradients.
+# gradients. It needs the nodes in an order where each comes after the nodes it was computed
+# from (a depth-first search, `nnkit.graphs.topological_order`); `nnkit.graphs.draw_graph`
+# draws such a graph.
+
+# %%
+from nnkit.graphs import draw_graph, topological_order
+from nnkit.timing import best_time
+
 
 # %%
 class Node:
@@ -172,21 +195,6 @@ def sigmoid_node(a):
     return Node(s, (a,), (s * (1 - s),), "σ")
 
 
-def topological_order(out):
-    """Every node of the graph, each one after all the nodes it was computed from."""
-    order, seen = [], set()
-
-    def visit(node):
-        if id(node) not in seen:
-            seen.add(id(node))
-            for p in node.parents:
-                visit(p)
-            order.append(node)
-
-    visit(out)
-    return order
-
-
 def backward(out):
     """Fill in ``.grad`` = d(out)/d(node) for every node of the graph."""
     order = topological_order(out)
@@ -231,63 +239,6 @@ assert np.allclose([g.numpy() for g in tape.gradient(tf_f, [tx, ty, tz])], [-4.0
 # $f$ in red below.
 
 # %%
-def graph_layout(out):
-    """Positions for drawing: columns by depth, each node near the nodes that use it."""
-    order = topological_order(out)
-    depth = {}
-    for node in order:  # parents come first; longest path from an input
-        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
-    users = {id(node): [] for node in order}
-    for node in order:
-        for k, p in enumerate(node.parents):
-            users[id(p)].append((node, k))
-    for node in order:  # inputs and constants sit just left of their first use
-        if not node.parents:
-            depth[id(node)] = min(depth[id(u)] for u, _ in users[id(node)]) - 1
-    pos = {id(out): (1.4 * depth[id(out)], 0.0)}
-    for d in range(depth[id(out)] - 1, min(depth.values()) - 1, -1):
-        column = [n for n in order if depth[id(n)] == d]
-        wanted = []
-        for node in column:  # the mean height of its users, fanned out by parent index
-            ys = [pos[id(u)][1] + 0.6 * (len(u.parents) - 1) - 1.2 * k for u, k in users[id(node)]
-                  if id(u) in pos]
-            wanted.append(np.mean(ys))
-        ys = np.array(sorted(wanted, reverse=True))
-        for i in range(1, len(ys)):  # at least one unit apart
-            ys[i] = min(ys[i], ys[i - 1] - 1.0)
-        ys += np.mean(wanted) - ys.mean()
-        for node, y_node in zip(sorted(column, key=lambda n: -wanted[column.index(n)]), ys):
-            pos[id(node)] = (1.4 * d, y_node)
-    return order, pos
-
-
-def draw_graph(out, ax, title=""):
-    """Draw the graph ending in ``out``: forward values in green, gradients in red."""
-    order, pos = graph_layout(out)
-    for node in order:
-        for p in node.parents:
-            (x0, y0), (x1, y1) = pos[id(p)], pos[id(node)]
-            ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(
-                arrowstyle="->", color="gray", shrinkA=14, shrinkB=14))
-            xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-            ax.text(xm, ym + 0.08, f"{p.value:.3g}", color="green", ha="center", fontsize=9)
-            ax.text(xm, ym - 0.12, f"{p.grad:.3g}", color="red", ha="center", va="top",
-                    fontsize=9)
-    for node in order:
-        x0, y0 = pos[id(node)]
-        ax.add_patch(plt.Circle((x0, y0), 0.2, fc="lightyellow" if node.parents else "white",
-                                ec="black"))
-        ax.text(x0, y0, node.op or node.name, ha="center", va="center", fontsize=10)
-    x_out, y_out = pos[id(out)]
-    ax.text(x_out + 0.3, y_out + 0.08, f"{out.value:.3g}", color="green", fontsize=9)
-    ax.text(x_out + 0.3, y_out - 0.12, "1", color="red", va="top", fontsize=9)
-    xs, ys = zip(*pos.values())
-    ax.set(xlim=(min(xs) - 0.4, max(xs) + 0.7), ylim=(min(ys) - 0.5, max(ys) + 0.5))
-    ax.set_title(title)
-    ax.set_aspect("equal")
-    ax.axis("off")
-
-
 fig, ax = plt.subplots(figsize=(4, 3))
 draw_graph(f, ax, "f = (x + y) z")
 plt.show()
@@ -388,8 +339,12 @@ assert np.allclose(num, [1.0, 3.0, 3.0])
 # forward pass costs $O(N_w)$ multiply-adds, so the numerical gradient costs
 # $O(N_w^2)$. Computing each analytic partial derivative separately, path by path, is no
 # better: every weight repeats the work downstream of it. Backpropagation shares that
-# work: one forward pass plus one backward pass (about twice a forward pass) gives all
-# $N_w$ derivatives, $O(N_w)$ in total.
+# work: one forward pass plus one backward pass gives all $N_w$ derivatives, $O(N_w)$ in
+# total. The backward pass costs about two forward passes, because every layer needs two
+# matrix products there (one for its weight gradient, one for the delta it passes down)
+# against one on the way forward: counted in multiply-adds, a whole gradient costs about
+# three forward passes. Measured, the constant also depends on what else a pass does (here
+# the forward pass's exponentials are not cheap), but it stays a constant as $N_w$ grows.
 #
 # We measure it on two-layer networks of growing width. A forward pass is timed directly;
 # the finite-difference gradient is run in full on the smaller networks (counting its
@@ -431,17 +386,6 @@ def backprop(params, X, Y):
 # (`backprop` is derived in section 6; here we only time it.)
 
 # %%
-def timed(fn, repeat=7):
-    """Best wall time of ``repeat`` calls (after one warm-up call), in seconds."""
-    fn()
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 rng = np.random.default_rng(0)
 n_in, n_out, batch = 64, 10, 64
 X_t = rng.normal(size=(batch, n_in))
@@ -463,12 +407,11 @@ def finite_difference_gradient(params, X, Y):
 
 
 rows = []
-timing = threadpool_limits(limits=1)  # one BLAS thread: fairer, steadier timings
 for width in widths:
     params = init_params(n_in, width, n_out, rng)
     n_w = sum(p.size for p in params.values())
-    t_forward = timed(lambda: cross_entropy(forward(params, X_t)[1], Y_t))  # noqa: B023
-    t_backprop = timed(lambda: backprop(params, X_t, Y_t))  # noqa: B023
+    t_forward = best_time(lambda: cross_entropy(forward(params, X_t)[1], Y_t))  # noqa: B023
+    t_backprop = best_time(lambda: backprop(params, X_t, Y_t))  # noqa: B023
     if width <= 16:  # small enough to run the whole finite-difference gradient
         start = time.perf_counter()
         _, calls = finite_difference_gradient(params, X_t, Y_t)
@@ -479,7 +422,6 @@ for width in widths:
     rows.append((n_w, t_forward, t_backprop, t_numeric))
     print(f"{width:>4d} hidden units, N_w = {n_w:>6d}: forward {t_forward * 1e3:7.3f} ms, "
           f"backprop {t_backprop * 1e3:7.3f} ms, finite differences {t_numeric:8.3f} s ({how})")
-timing.restore_original_limits()
 
 n_w, t_forward, t_backprop, t_numeric = map(np.array, zip(*rows))
 fig, ax = plt.subplots(figsize=(6, 4))
@@ -492,6 +434,9 @@ ax.legend(fontsize=8)
 ax.grid(alpha=0.3, which="both")
 plt.show()
 assert t_numeric[-1] > 100 * t_backprop[-1]
+print(f"[figure] N_w = {n_w[-1]}: backprop (forward + backward) = {t_backprop[-1] / t_forward[-1]:.1f} "
+      f"forward passes; finite differences = {t_numeric[-1] / t_forward[-1]:.0f}")
+assert 1.0 < t_backprop[-1] / t_forward[-1] < 8  # a small constant, whatever N_w
 
 # %% [markdown]
 # For small networks numpy's fixed overhead per call dominates, so the curves start flat;
@@ -532,25 +477,25 @@ assert t_numeric[-1] > 100 * t_backprop[-1]
 rng = np.random.default_rng(1)
 X_small = rng.normal(size=(6, 3))
 Y_small = np.eye(3)[rng.integers(0, 3, 6)]
-params = init_params(3, 4, 3, rng)
-analytic = backprop(params, X_small, Y_small)
-for key, value in params.items():
+params_small = init_params(3, 4, 3, rng)
+analytic = backprop(params_small, X_small, Y_small)
+for key, value in params_small.items():
     def loss_of_one(theta, key=key):
-        return cross_entropy(forward({**params, key: theta}, X_small)[1], Y_small)
+        return cross_entropy(forward({**params_small, key: theta}, X_small)[1], Y_small)
 
     numeric = numerical_gradient(loss_of_one, value.copy())
     err = relative_error(analytic[key], numeric)
     print(f"{key}: shape {value.shape}, relative error {err:.1e}")
     assert err < 1e-5, key
 
-tf_params = {k: tf.Variable(v) for k, v in params.items()}
+tf_params = {k: tf.Variable(v) for k, v in params_small.items()}
 with tf.GradientTape() as tape:
     tf_A2 = tf.sigmoid(X_small @ tf_params["W1"] + tf_params["b1"])
     tf_Z3 = tf_A2 @ tf_params["W2"] + tf_params["b2"]
     tf_loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(Y_small, tf_Z3))
 tf_grads = tape.gradient(tf_loss, tf_params)
-assert np.isclose(tf_loss.numpy(), cross_entropy(forward(params, X_small)[1], Y_small))
-for key in params:
+assert np.isclose(tf_loss.numpy(), cross_entropy(forward(params_small, X_small)[1], Y_small))
+for key in params_small:
     assert np.allclose(tf_grads[key].numpy(), analytic[key], atol=1e-12), key
 print("TensorFlow's automatic differentiation agrees on every parameter.")
 
@@ -677,3 +622,229 @@ print(f"[figure] y = 1, z = -5: squared-error delta {(a5 - 1) * a5 * (1 - a5):.4
 # $V_2 = (A_3 - Y)/n$: every gradient is divided by the batch size $n$, which is why the
 # training loop above divides by `len(X)`.
 # </details>
+
+# %% [markdown]
+# ## 8. By hand, index by index
+#
+# **A linear two-layer example.** One input $x$ feeds $N$ linear hidden units
+# $a_j = w^{(1)}_j x$, which feed one linear output $y = \sum_j w^{(2)}_j a_j$. Each weight
+# lies on exactly one path to $y$, so the chain rule along that path gives its derivative,
+# and $x$ lies on all $N$ paths, so the sum rule adds them up:
+#
+# $$\frac{\partial y}{\partial w^{(2)}_i} = a_i = w^{(1)}_i x,\qquad
+# \frac{\partial y}{\partial w^{(1)}_i} = \frac{\partial y}{\partial a_i}\frac{\partial a_i}{\partial w^{(1)}_i}
+# = w^{(2)}_i x,\qquad
+# \frac{\partial y}{\partial x} = \sum_j w^{(2)}_j w^{(1)}_j .$$
+#
+# With $N = 3$, $w^{(1)} = (0.5, -1, 2)$, $w^{(2)} = (1, 3, -0.5)$ and $x = 2$: $a = (1, -2, 4)$,
+# $y = 1 - 6 - 2 = -7$, $\partial y/\partial w^{(2)} = (1, -2, 4)$,
+# $\partial y/\partial w^{(1)} = (2, 6, -1)$ and $\partial y/\partial x = 0.5 - 3 - 1 = -3.5$.
+# Our `Node` engine agrees:
+
+# %%
+x_node = Node(2.0, name="x")
+w1_nodes = [Node(v, name=f"w1_{j}") for j, v in enumerate((0.5, -1.0, 2.0))]
+w2_nodes = [Node(v, name=f"w2_{j}") for j, v in enumerate((1.0, 3.0, -0.5))]
+y_node = sum((w2 * (w1 * x_node) for w1, w2 in zip(w1_nodes, w2_nodes)), Node(0.0))
+backward(y_node)
+print(f"[figure] y = {y_node.value:g}; dy/dw2 = {[n.grad for n in w2_nodes]}, "
+      f"dy/dw1 = {[n.grad for n in w1_nodes]}, dy/dx = {x_node.grad:g}")
+assert y_node.value == -7.0 and x_node.grad == -3.5
+assert [n.grad for n in w2_nodes] == [1.0, -2.0, 4.0] and [n.grad for n in w1_nodes] == [2.0, 6.0, -1.0]
+
+# %% [markdown]
+# **Section 6, one entry at a time.** The matrix formulas of section 6 follow from the
+# scalar chain rule applied to single entries. Write $i$ for the example, $j$ for a hidden
+# unit, $k$ for an output, $l$ for an input. Since $(Z_3)_{ik} = \sum_j (A_2)_{ij}(W_2)_{jk} + (b_2)_k$,
+#
+# 1. $\dfrac{\partial (Z_3)_{ik}}{\partial (W_2)_{jk}} = (A_2)_{ij}$, so
+#    $\dfrac{\partial L}{\partial (W_2)_{jk}} = \sum_i (V_2)_{ik}(A_2)_{ij}$, the entry
+#    $(j, k)$ of $A_2^\top V_2$ (the sum over $i$: every example uses the weight);
+# 2. $(A_2)_{ij}$ reaches every output $k$, so by the sum rule
+#    $\dfrac{\partial L}{\partial (A_2)_{ij}} = \sum_k (V_2)_{ik}(W_2)_{jk}$, the entry $(i, j)$
+#    of $V_2W_2^\top$;
+# 3. $(A_2)_{ij} = \sigma((Z_2)_{ij})$ depends on $(Z_2)_{ij}$ alone, so
+#    $(V_1)_{ij} = \dfrac{\partial L}{\partial (A_2)_{ij}}\,(A_2)_{ij}\bigl(1 - (A_2)_{ij}\bigr)$,
+#    an entry-wise product; in Jacobian terms, $\partial \mathbf a/\partial \mathbf z$ is the
+#    diagonal matrix $\operatorname{diag}(a(1-a))$ and the chain rule is the product of
+#    Jacobians $\frac{\partial L}{\partial \mathbf z_2} = \frac{\partial L}{\partial \mathbf z_3}
+#    \frac{\partial \mathbf z_3}{\partial \mathbf a_2}\frac{\partial \mathbf a_2}{\partial \mathbf z_2}
+#    = \mathbf v_2 W_2^\top \operatorname{diag}(\mathbf a_2(1-\mathbf a_2))$;
+# 4. likewise $\dfrac{\partial L}{\partial (W_1)_{lj}} = \sum_i (V_1)_{ij}\,X_{il}$, the entry
+#    $(l, j)$ of $X^\top V_1$.
+#
+# Only step 1's $V_2$ depends on the loss: change the cost and only the output sensitivity
+# changes (section 7); steps 2–4 are the same for every loss. The same loops, written out
+# with explicit indices, give the matrices `backprop` computes:
+
+# %%
+A2_s, A3_s = forward(params_small, X_small)
+V2_s = A3_s - Y_small
+n_ex, n_hid, n_outs = A2_s.shape[0], A2_s.shape[1], V2_s.shape[1]
+gW2 = np.zeros((n_hid, n_outs))
+V1_s = np.zeros((n_ex, n_hid))
+for i in range(n_ex):
+    for j in range(n_hid):
+        for k in range(n_outs):
+            gW2[j, k] += V2_s[i, k] * A2_s[i, j]                       # step 1
+            V1_s[i, j] += V2_s[i, k] * params_small["W2"][j, k]         # step 2
+        V1_s[i, j] *= A2_s[i, j] * (1 - A2_s[i, j])                     # step 3
+gW1 = np.einsum("ij,il->lj", V1_s, X_small)                             # step 4
+matrix_form = backprop(params_small, X_small, Y_small)
+assert np.allclose(gW2, matrix_form["W2"]) and np.allclose(gW1, matrix_form["W1"])
+print("index-by-index loops = matrix formulas of section 6")
+
+# %% [markdown]
+# ## 9. Three ways to differentiate
+#
+# A program that computes a number can be differentiated in three ways:
+#
+# | | how | cost for $N_w$ inputs | accuracy |
+# |---|---|---|---|
+# | **symbolic** | apply the rules of calculus to the formula, giving a formula | the derivative's formula can be far larger than the function's (*expression swell*) | exact |
+# | **numerical** | finite differences, $\frac{f(x+h) - f(x-h)}{2h}$ | $2N_w$ evaluations of $f$ | truncation and rounding error |
+# | **automatic** | apply the chain rule to the *operations* the program runs, on numbers | a few evaluations of $f$ (reverse mode) | exact up to rounding |
+#
+# Backpropagation is reverse-mode automatic differentiation, what `tf.GradientTape` and
+# our `Node` do. **Symbolic**: a small differentiator on expression trees, applied to the
+# logistic map $f_{k+1} = 4 f_k (1 - f_k)$, $f_0 = x$, a program of $n$ steps. Written out
+# as one formula, $f_n$ doubles in size with each step, and its derivative grows faster
+# still, while the program and its automatic derivative grow by a fixed number of
+# operations per step:
+
+# %%
+def d_dx(e):
+    """The derivative of an expression tree ("x",), ("c", value), ("+", a, b), ("*", a, b)."""
+    op = e[0]
+    if op in ("x", "c"):
+        return ("c", 1.0 if op == "x" else 0.0)
+    a, b = e[1], e[2]
+    if op == "+":
+        return ("+", d_dx(a), d_dx(b))
+    return ("+", ("*", d_dx(a), b), ("*", a, d_dx(b)))      # product rule
+
+
+def tree_size(e):
+    """Number of nodes of the expression written out in full (shared parts counted again)."""
+    return 1 if e[0] in ("x", "c") else 1 + tree_size(e[1]) + tree_size(e[2])
+
+
+def evaluate(e, x):
+    op = e[0]
+    if op == "x":
+        return x
+    if op == "c":
+        return e[1]
+    a, b = evaluate(e[1], x), evaluate(e[2], x)
+    return a + b if op == "+" else a * b
+
+
+def logistic_map(n, one, four, minus_one, start):
+    """f_n of the logistic map, from whatever objects implement + and * (trees or Nodes)."""
+    f = start
+    for _ in range(n):
+        f = mul(mul(four, f), add(one, mul(minus_one, f)))
+    return f
+
+
+def mul(a, b):
+    return ("*", a, b) if isinstance(a, tuple) else a * b
+
+
+def add(a, b):
+    return ("+", a, b) if isinstance(a, tuple) else a + b
+
+
+depths = range(1, pick(9, 7) + 1)
+sizes = {"f_n written out": [], "its symbolic derivative": [], "reverse-mode graph (Node)": []}
+x0_map = 0.3
+for n_steps in depths:
+    expr = logistic_map(n_steps, ("c", 1.0), ("c", 4.0), ("c", -1.0), ("x",))
+    deriv = d_dx(expr)
+    sizes["f_n written out"].append(tree_size(expr))
+    sizes["its symbolic derivative"].append(tree_size(deriv))
+    x_leaf = Node(x0_map, name="x")
+    out_node = logistic_map(n_steps, Node(1.0), Node(4.0), Node(-1.0), x_leaf)
+    backward(out_node)
+    sizes["reverse-mode graph (Node)"].append(len(topological_order(out_node)))
+    numeric_d = numerical_gradient(lambda a, e=expr: evaluate(e, a[0]), np.array([x0_map]))[0]
+    assert np.isclose(evaluate(deriv, x0_map), x_leaf.grad, rtol=1e-9)   # symbolic = automatic
+    assert np.isclose(x_leaf.grad, numeric_d, rtol=1e-5)                  # = numerical
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for name, values in sizes.items():
+    ax.semilogy(list(depths), values, "o-", label=name)
+ax.set(xlabel="steps $n$ of the program", ylabel="nodes", title="expression swell")
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+plt.show()
+print(f"[figure] logistic map, n = {depths[-1]}: f_n written out {sizes['f_n written out'][-1]} nodes, "
+      f"symbolic derivative {sizes['its symbolic derivative'][-1]}, "
+      f"reverse-mode graph {sizes['reverse-mode graph (Node)'][-1]}")
+assert sizes["its symbolic derivative"][-1] > 100 * sizes["reverse-mode graph (Node)"][-1]
+
+# %% [markdown]
+# Computer-algebra systems simplify and share common sub-expressions, which tames the swell
+# for a formula like this one, but a program with loops and branches has no closed formula
+# to differentiate at all; automatic differentiation only needs the operations that ran.
+#
+# **Numerical**, and its step size. The forward difference $\frac{f(x+h) - f(x)}{h}$ has a
+# truncation error of order $h$, the central difference one of order $h^2$. Both divide a
+# difference of two nearly equal numbers, rounded to about $10^{-16}$ relative, by $h$, so
+# rounding errors grow like $10^{-16}/h$ as $h$ shrinks. The total error is a U-shaped curve
+# in $h$, with its bottom near $h \approx 10^{-8}$ for the forward difference and near
+# $10^{-5}$ for the central one. Measured on $f(x) = \sigma(x)\sin(3x)$ at $x = 0.7$:
+
+# %%
+def f_u(x):
+    return sigmoid(x) * np.sin(3 * x)
+
+
+def df_u(x):
+    return sigmoid(x) * (1 - sigmoid(x)) * np.sin(3 * x) + 3 * sigmoid(x) * np.cos(3 * x)
+
+
+steps_h = np.logspace(-14, -1, 53)
+x_u = 0.7
+errors = {"forward difference": np.abs((f_u(x_u + steps_h) - f_u(x_u)) / steps_h - df_u(x_u)),
+          "central difference": np.abs((f_u(x_u + steps_h) - f_u(x_u - steps_h)) / (2 * steps_h)
+                                       - df_u(x_u))}
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for name, err in errors.items():
+    ax.loglog(steps_h, np.maximum(err, 1e-17), "o-", markersize=3, label=name)
+ax.set(xlabel="step $h$", ylabel="|error|", title="finite differences: truncation vs rounding")
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3, which="both")
+plt.show()
+best_h = {name: steps_h[np.argmin(err)] for name, err in errors.items()}
+for name, err in errors.items():
+    print(f"[figure] {name}: smallest error {err.min():.1e} at h = {best_h[name]:.0e}")
+assert 1e-10 <= best_h["forward difference"] <= 1e-6 and 1e-7 <= best_h["central difference"] <= 1e-3
+assert errors["central difference"].min() < 1e-3 * errors["forward difference"].min() ** 0.5
+assert errors["central difference"][0] > 1e3 * errors["central difference"].min()   # h = 1e-14: rounding
+
+# %% [markdown]
+# ## Summary
+# - Chain rule along a path, sum rule across paths; in vector form, a product of Jacobians.
+# - Backpropagation runs the graph forward, then multiplies local derivatives by upstream
+#   gradients from the output down: add distributes, copy sums, multiply swaps, max routes.
+# - For a two-layer net: $V_2 = A_3 - Y$ (softmax or sigmoid with cross-entropy),
+#   $\partial L/\partial W = A^\top V$, $V_1 = (V_2W_2^\top)\odot\sigma'$; only $V_2$ depends on
+#   the loss.
+# - Backprop costs a constant number of forward passes; finite differences cost $2N_w$.
+#   Symbolic differentiation swells; numerical differentiation trades truncation against
+#   rounding ($h \approx 10^{-5}$ for central differences); backprop is reverse-mode automatic
+#   differentiation.
+#
+# ## Exercises
+# 1. Draw the graph of $f = 1/(w_0x_0 + w_1)$ and backpropagate through it by hand at
+#    $w_0 = 2$, $x_0 = -1$, $w_1 = 3$. Check with `Node` (you need a reciprocal gate).
+# 2. For the scalar two-layer chain $\hat y = \sigma(w_2\,\sigma(w_1 x))$ with
+#    $E = \frac12(\hat y - y)^2$, derive $\partial E/\partial w_1$ and check it numerically.
+# 3. What changes in section 6 if the hidden activation is tanh? If it is ReLU? Give $V_1$
+#    for each and modify `backprop` accordingly; verify with finite differences.
+# 4. Show that for the forward difference the error is about $\frac{h}{2}|f''| +
+#    \frac{2\epsilon|f|}{h}$ and find the $h$ that minimises it. Compare with the U-curve of
+#    section 9.
+# 5. Count the multiply-adds of one forward and one backward pass of a 64-$H$-10 network on
+#    a batch of 64 and give their ratio. Why does the measured ratio of section 5 differ?

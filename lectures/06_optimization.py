@@ -7,48 +7,72 @@
 # ---
 
 # %% [markdown]
-# # Lecture 6 — Optimisation
+# # Lecture 6 — Gradient descent, momentum and learning-rate schedules
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/06_optimization.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/06_optimization.ipynb)
 #
 # Backpropagation gives the gradient; an *optimiser* decides what to do with it. This
-# lecture writes the common optimisers from scratch in numpy, checks each against the
-# Keras optimiser of the same name step by step, and watches them move across loss
-# surfaces of two parameters, where we can draw every step.
+# lecture and the next one (6b, adaptive methods) write the common optimisers from scratch
+# in numpy, check each against the Keras optimiser of the same name step by step, and watch
+# them move across loss surfaces of two parameters, where we can draw every step. Here:
+# how many examples each step uses, momentum, and how to change the learning rate over
+# time.
 #
 # **Contents**
 # 1. Full batch, stochastic and mini-batch gradient descent
 # 2. Momentum and Nesterov momentum
-# 3. Adaptive learning rates: AdaGrad, RMSProp and Adam
-# 4. Reading the Keras equations carefully
-# 5. Learning-rate schedules, and cosine annealing with warm restarts
-# 6. A quasi-Newton method for comparison: L-BFGS
-
+# 3. Learning-rate schedules, and cosine annealing with warm restarts
+#
 # %% [markdown]
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.optimize import minimize, rosen, rosen_der
 
 from nnkit import numerical_gradient, pick, relative_error, seed_everything
 from nnkit.optim import plot_loss_contours, plot_trajectories
 from nnkit.plots import plot_curves
 
-rng = seed_everything(0)
+seed_everything(0)
+rng = np.random.default_rng(0)
+
+
+# %% [markdown]
+# The optimisers below have a `step(w, g)` method that returns the new parameters;
+# `nnkit.optim.trajectory` runs one from a starting point and records every point it
+# visits, and `keras_trajectory` does the same with a `keras.optimizers` optimiser updating
+# a float64 Keras variable, so that the two paths can be compared.
+
+# %%
+from nnkit.optim import keras_trajectory, quadratic_valley, trajectory
 
 # %% [markdown]
 # ## 1. Full batch, stochastic and mini-batch gradient descent
@@ -163,7 +187,7 @@ for name, losses in epoch_losses.items():
 # Per epoch, SGD makes 256 small, noisy steps where full-batch descent makes one careful
 # step, so it gets close to the optimum in far fewer epochs — but it never settles: the
 # gradient of one example does not vanish at the optimum, so with a constant learning rate
-# the parameters keep jittering around it (section 5 cures that). Mini-batches sit in
+# the parameters keep jittering around it (section 3 cures that). Mini-batches sit in
 # between, and they are what everyone uses in practice: a batch of $B$ examples is computed
 # as one matrix product, nearly as fast on parallel hardware as a single example.
 #
@@ -209,17 +233,7 @@ for name, losses in epoch_losses.items():
 # + (\mathbf v_{t+1} - \mu\mathbf v_t) = \mathbf w_t + \mu\mathbf v_{t+1} - \eta\nabla f(\mathbf w_t)$.)
 
 # %%
-CURVATURE = np.array([1.0, 100.0])
-
-
-def valley(w):
-    """f(w) = (w1^2 + 100 w2^2) / 2; w may carry extra axes after the first."""
-    w = np.asarray(w)
-    return 0.5 * np.tensordot(CURVATURE, w**2, axes=1)
-
-
-def valley_grad(w):
-    return CURVATURE * w
+valley, valley_grad = quadratic_valley([1.0, 100.0])
 
 
 assert relative_error(valley_grad([0.3, -0.2]), numerical_gradient(valley, np.array([0.3, -0.2]))) < 1e-8
@@ -241,30 +255,6 @@ class SGD:
         if self.nesterov:
             return w + self.momentum * self.m - self.lr * g
         return w + self.m
-
-
-def trajectory(optimizer, grad, w0, steps):
-    """The points visited by ``optimizer`` from ``w0``: an array of shape (steps + 1, 2)."""
-    w = np.array(w0, dtype=float)
-    path = [w.copy()]
-    for _ in range(steps):
-        w = optimizer.step(w, grad(w))
-        path.append(w.copy())
-    return np.array(path)
-
-
-def keras_trajectory(optimizer, grad, w0, steps):
-    """The same with a Keras optimiser updating a Keras variable.
-
-    The variable is float64 (a model's weights would be float32) so that rounding does not
-    hide a difference between the update equations.
-    """
-    w = keras.Variable(np.asarray(w0, dtype="float64"), dtype="float64")
-    path = [w.numpy()]
-    for _ in range(steps):
-        optimizer.apply_gradients([(grad(w.numpy()), w)])
-        path.append(w.numpy())
-    return np.array(path)
 
 
 def nesterov_lookahead(grad, theta0, lr, momentum, steps):
@@ -329,198 +319,7 @@ for name, p in valley_paths.items():
 # </details>
 
 # %% [markdown]
-# ## 3. Adaptive learning rates: AdaGrad, RMSProp and Adam
-#
-# Momentum uses one learning rate for every parameter. Adaptive methods divide each
-# parameter's step by a running measure of the size of its gradients, so steep directions
-# get small steps and flat ones large steps. Keras's versions (operations entry-wise):
-#
-# **AdaGrad** sums all squared gradients, starting from `initial_accumulator_value`
-# $G_0 = 0.1$:
-#
-# $$G \leftarrow G + g^2,\qquad w \leftarrow w - \frac{\eta\,g}{\sqrt{G + \varepsilon}} .$$
-#
-# The sum only grows, so the steps shrink for ever: good for convex problems with sparse
-# features, too timid for long training runs.
-#
-# **RMSProp** replaces the sum by an exponential moving average, starting from 0:
-#
-# $$s \leftarrow \rho\,s + (1-\rho)\,g^2,\qquad w \leftarrow w - \frac{\eta\,g}{\sqrt{s + \varepsilon}} .$$
-#
-# **Adam** keeps moving averages of the gradient (momentum) and of its square, and corrects
-# both for starting at 0. Keras folds the two bias corrections into the step size:
-#
-# $$m \leftarrow \beta_1 m + (1-\beta_1)\,g,\quad v \leftarrow \beta_2 v + (1-\beta_2)\,g^2,\quad
-# \alpha_t = \eta\,\frac{\sqrt{1-\beta_2^{\,t}}}{1-\beta_1^{\,t}},\quad
-# w \leftarrow w - \alpha_t\,\frac{m}{\sqrt v + \varepsilon} .$$
-#
-# Keras's defaults are $\varepsilon = 10^{-7}$, $\rho = 0.9$, $\beta_1 = 0.9$, $\beta_2 = 0.999$.
-# Below we use $\varepsilon = 10^{-3}$ instead, so that where $\varepsilon$ sits makes a
-# visible difference (section 4).
-
-# %%
-class AdaGrad:
-    """Keras's AdaGrad: the squared gradients summed from 0.1, epsilon inside the root."""
-
-    def __init__(self, lr, initial_accumulator=0.1, eps=1e-7):
-        self.lr, self.initial_accumulator, self.eps = lr, initial_accumulator, eps
-        self.G = None
-
-    def step(self, w, g):
-        if self.G is None:
-            self.G = np.full_like(w, self.initial_accumulator)
-        self.G = self.G + g**2
-        return w - self.lr * g / np.sqrt(self.G + self.eps)
-
-
-class RMSProp:
-    """Keras's RMSprop (no momentum, not centred): epsilon inside the root."""
-
-    def __init__(self, lr, rho=0.9, eps=1e-7):
-        self.lr, self.rho, self.eps = lr, rho, eps
-        self.s = None
-
-    def step(self, w, g):
-        if self.s is None:
-            self.s = np.zeros_like(w)
-        self.s = self.rho * self.s + (1 - self.rho) * g**2
-        return w - self.lr * g / np.sqrt(self.s + self.eps)
-
-
-class Adam:
-    """Keras's Adam: the bias corrections folded into the step size alpha_t."""
-
-    def __init__(self, lr, beta1=0.9, beta2=0.999, eps=1e-7):
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.m = self.v = None
-        self.t = 0
-
-    def step(self, w, g):
-        if self.m is None:
-            self.m, self.v = np.zeros_like(w), np.zeros_like(w)
-        self.t += 1
-        self.m = self.beta1 * self.m + (1 - self.beta1) * g
-        self.v = self.beta2 * self.v + (1 - self.beta2) * g**2
-        alpha = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
-        return w - alpha * self.m / (np.sqrt(self.v) + self.eps)
-
-
-EPS = 1e-3
-adaptive_runs = {
-    "AdaGrad, lr 1": (lambda: AdaGrad(1.0, eps=EPS),
-                      lambda: keras.optimizers.Adagrad(1.0, epsilon=EPS)),
-    "RMSProp, lr 0.1": (lambda: RMSProp(0.1, eps=EPS),
-                        lambda: keras.optimizers.RMSprop(0.1, epsilon=EPS)),
-    "Adam, lr 0.1": (lambda: Adam(0.1, eps=EPS),
-                     lambda: keras.optimizers.Adam(0.1, epsilon=EPS)),
-}
-keras_paths = {}
-for name, (ours, theirs) in adaptive_runs.items():
-    valley_paths[name] = trajectory(ours(), valley_grad, w0, steps)
-    keras_paths[name] = keras_trajectory(theirs(), valley_grad, w0, steps)
-    gap = np.abs(valley_paths[name] - keras_paths[name]).max()
-    print(f"{name:18s} largest difference from Keras over {steps} steps: {gap:.1e}")
-    assert gap < 1e-4, name
-
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(14, 4.5))
-adaptive = {k: valley_paths[k] for k in adaptive_runs}
-colors = {name: f"C{k}" for k, name in enumerate(valley_paths)}  # the same colour in both panels
-valley_plot(adaptive, axes[0], "adaptive methods (dots: ours; crosses: Keras)",
-            styles={name: dict(color=colors[name]) for name in adaptive})
-for name, p in keras_paths.items():
-    axes[0].plot(*p.T, "x", color=colors[name], markersize=5, alpha=0.6)
-plot_curves({k: valley(p.T) for k, p in valley_paths.items()}, xlabel="step",
-            ylabel="$f(\\mathbf{w})$", ax=axes[1], logy=True)
-plt.show()
-for name in adaptive_runs:
-    print(f"[figure] {name}: f after {steps} steps = {valley(valley_paths[name][-1]):.1e}")
-rms_losses = valley(valley_paths["RMSProp, lr 0.1"].T)
-print(f"[figure] RMSProp: smallest f {rms_losses.min():.1e} at step {rms_losses.argmin()}, "
-      f"largest f after it {rms_losses[rms_losses.argmin():].max():.1e}")
-
-# %% [markdown]
-# The adaptive methods head diagonally at first: dividing by $\sqrt{g^2}$ makes the first
-# steps roughly $\eta\cdot\operatorname{sign}(g)$ in every coordinate, whatever the steepness.
-# That helps here because the valley is aligned with the axes; if it were tilted, no
-# per-coordinate scaling could straighten it. RMSProp and Adam, with a constant learning
-# rate, end up hovering in a region around the minimum whose size is set by $\eta$: as the
-# average of the squared gradients decays, their steps grow back to about $\eta$ whatever
-# the gradient. RMSProp's loss even drops below $10^{-15}$ before it is thrown out again.
-# That is a job for a learning-rate schedule (section 5).
-
-# %% [markdown]
-# ## 4. Reading the Keras equations carefully
-#
-# Papers and textbooks write these optimisers in slightly different ways, and "the same"
-# optimiser with the same hyper-parameters then follows a different path. The small
-# differences between our versions and Keras's above (at most about $10^{-5}$) are
-# rounding: Keras keeps the learning rate in a float32 variable and turns some other
-# hyper-parameters, such as $\mu$, $\beta_1$ and $\beta_2$, into float32 numbers before using
-# them (0.9 becomes 0.89999998), even for a float64 variable. Here are the usual textbook
-# variants, each differing from Keras in one detail:
-#
-# | variant | the detail |
-# |---|---|
-# | AdaGrad, textbook | $G$ starts at 0; $\varepsilon$ *outside* the root, $\sqrt G + \varepsilon$ |
-# | RMSProp, textbook | $\varepsilon$ outside the root |
-# | Adam, textbook | $w \leftarrow w - \eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$, where |
-# | | $\hat m = m/(1-\beta_1^t)$ and $\hat v = v/(1-\beta_2^t)$ |
-# | Nesterov, look-ahead | tracks $\boldsymbol\theta$, not the look-ahead $\boldsymbol\theta + \mu\mathbf v$ |
-#
-# The Adam variants differ only by where $\varepsilon$ enters: Keras's form equals the
-# textbook one with $\varepsilon$ replaced by $\varepsilon\sqrt{1 - \beta_2^t}$.
-
-# %%
-class AdaGradTextbook(AdaGrad):
-    def step(self, w, g):
-        if self.G is None:
-            self.G = np.zeros_like(w)
-        self.G = self.G + g**2
-        return w - self.lr * g / (np.sqrt(self.G) + self.eps)
-
-
-class RMSPropTextbook(RMSProp):
-    def step(self, w, g):
-        if self.s is None:
-            self.s = np.zeros_like(w)
-        self.s = self.rho * self.s + (1 - self.rho) * g**2
-        return w - self.lr * g / (np.sqrt(self.s) + self.eps)
-
-
-class AdamTextbook(Adam):
-    def step(self, w, g):
-        if self.m is None:
-            self.m, self.v = np.zeros_like(w), np.zeros_like(w)
-        self.t += 1
-        self.m = self.beta1 * self.m + (1 - self.beta1) * g
-        self.v = self.beta2 * self.v + (1 - self.beta2) * g**2
-        m_hat = self.m / (1 - self.beta1**self.t)
-        v_hat = self.v / (1 - self.beta2**self.t)
-        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-
-
-variants = {
-    "AdaGrad, lr 1": AdaGradTextbook(1.0, eps=EPS),
-    "RMSProp, lr 0.1": RMSPropTextbook(0.1, eps=EPS),
-    "Adam, lr 0.1": AdamTextbook(0.1, eps=EPS),
-}
-print(f"{'':18s} {'ours vs Keras':>14s} {'textbook vs Keras':>18s}")
-for name, textbook in variants.items():
-    ours = np.abs(valley_paths[name] - keras_paths[name]).max()
-    other = np.abs(trajectory(textbook, valley_grad, w0, steps) - keras_paths[name]).max()
-    print(f"{name:18s} {ours:14.1e} {other:18.1e}")
-    assert ours < 5e-5 and other > 5e-4, name  # ten times apart, at least
-nesterov_gap = np.abs(thetas - valley_paths["Nesterov 0.9, lr 0.01"]).max()
-print(f"{'Nesterov, lr 0.01':18s} {'':14s} {nesterov_gap:18.1e}")
-
-# %% [markdown]
-# None of these variants is wrong; they are different optimisers that share a name. When
-# you reproduce a result, or port a model between libraries, check the update equations,
-# not just the hyper-parameters.
-
-# %% [markdown]
-# ## 5. Learning-rate schedules
+# ## 3. Learning-rate schedules
 #
 # A constant learning rate leaves SGD jittering around the optimum (section 1). Decaying it
 # shrinks the jitter. Common schedules, as functions of the step $t$:
@@ -645,85 +444,53 @@ for name, d in distances.items():
 # point of restarts when the loss has many basins, and why one stops training at the end of
 # a cycle.
 
+
 # %% [markdown]
-# ## 6. A quasi-Newton method for comparison: L-BFGS
+# Why the decaying rates win has a classical answer. A mini-batch gradient is an *unbiased*
+# estimate of the full gradient (its average over the random batches is the full gradient),
+# and Robbins and Monro (1951) showed that stochastic steps then converge to a minimum of a
+# convex loss when the learning rates satisfy
 #
-# First-order methods use only the gradient. Newton's method also uses the curvature (the
-# Hessian), which lets it take the right step along a valley at once, but it needs
-# $O(N_w^2)$ memory. **L-BFGS** estimates the curvature from the last few gradients and steps
-# and chooses each step length with a line search. It shines on smooth, deterministic,
-# full-batch problems with not too many parameters, and copes badly with the noise of
-# mini-batches, which is why deep learning relies on the first-order methods above.
+# $$\sum_t \eta_t = \infty \qquad\text{and}\qquad \sum_t \eta_t^2 < \infty :$$
 #
-# The test bed is Rosenbrock's banana-shaped valley
-# $f(\mathbf w) = (1 - w_1)^2 + 100\,(w_2 - w_1^2)^2$, with its minimum at $(1, 1)$ at the end of
-# a long curved valley. We check our gradient against SciPy's and against central
-# differences, then race momentum, Adam and SciPy's L-BFGS from $(-1.2, 1)$.
+# the steps must add up to an unlimited distance (so the optimum can be reached from
+# anywhere) while their squares, which set the variance the noise adds, stay finite.
+# Inverse-time decay, $\eta_t \propto 1/t$, meets both; a constant rate fails the second
+# (it keeps the noise floor) and exponential decay fails the first (it can freeze before it
+# arrives). In practice one stops long before $t \to \infty$, and schedules are chosen for
+# speed; the conditions explain the shape of the curves above.
 
 # %%
-def rosenbrock(w):
-    w = np.asarray(w)
-    return (1 - w[0]) ** 2 + 100 * (w[1] - w[0] ** 2) ** 2
-
-
-def rosenbrock_grad(w):
-    return np.array([-2 * (1 - w[0]) - 400 * w[0] * (w[1] - w[0] ** 2),
-                     200 * (w[1] - w[0] ** 2)])
-
-
-w_test = np.array([-0.7, 0.4])
-assert np.isclose(rosenbrock(w_test), rosen(w_test))
-assert np.allclose(rosenbrock_grad(w_test), rosen_der(w_test))
-assert relative_error(rosenbrock_grad(w_test), numerical_gradient(rosenbrock, w_test.copy())) < 1e-8
-
-start, budget = np.array([-1.2, 1.0]), pick(3000, 1000)
-rosen_paths = {
-    "momentum 0.9, lr 2e-4": trajectory(SGD(2e-4, momentum=0.9), rosenbrock_grad, start, budget),
-    "Adam, lr 0.02": trajectory(Adam(0.02), rosenbrock_grad, start, budget),
-}
-lbfgs_points = [start.copy()]
-result = minimize(rosenbrock, start, jac=rosenbrock_grad, method="L-BFGS-B",
-                  callback=lambda xk: lbfgs_points.append(np.array(xk)))
-rosen_paths["L-BFGS (SciPy)"] = np.array(lbfgs_points)
-assert result.success and np.allclose(result.x, [1.0, 1.0], atol=1e-4)
-
-
-def steps_to_reach(path, tol=1e-6):
-    below = np.nonzero(rosenbrock(path.T) < tol)[0]
-    return int(below[0]) if below.size else None
-
-
-for name, path in rosen_paths.items():
-    reached = steps_to_reach(path)
-    print(f"[figure] {name}: f < 1e-6 after "
-          f"{reached if reached is not None else f'more than {budget}'} iterations; "
-          f"final f = {rosenbrock(path[-1]):.1e}")
-print(f"[figure] L-BFGS used {result.nit} iterations and {result.nfev} function evaluations")
-
-fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(14, 4.5))
-plot_loss_contours(rosenbrock, (-1.6, 1.6), (-0.6, 1.6), ax=ax0, levels=np.linspace(-2, 3, 16), log=True,
-                   minimum=(1, 1))
-plot_trajectories(rosen_paths, ax=ax0, markers=False,
-                  styles={"L-BFGS (SciPy)": dict(marker="o", markersize=4, lw=1.5)})
-ax0.set(xlabel="$w_1$", ylabel="$w_2$", title="Rosenbrock's valley")
-plot_curves({k: rosenbrock(p.T) for k, p in rosen_paths.items()}, xlabel="iteration",
-            ylabel="$f(\\mathbf{w})$", ax=ax1, logy=True)
-ax1.set_xscale("log")
-plt.show()
+# inverse time ends well below the constant rate's noise floor (in a full run; fast runs are short)
+assert distances["inverse time"][-1] < pick(0.5, 3.0) * np.mean(distances["constant"][-5:])
 
 # %% [markdown]
-# L-BFGS reaches the minimum in a few dozen iterations (each needing one or a few function
-# and gradient evaluations in its line search), where momentum and Adam need thousands of
-# steps and are still crawling along the curved floor of the valley. For a neural network
-# with millions of parameters and a loss that is only ever *estimated* on mini-batches, the
-# picture reverses: L-BFGS's curvature estimates are spoiled by the noise, and each
-# full-batch evaluation is expensive, so mini-batch first-order methods win.
+# ## Summary
+# - Full-batch, stochastic and mini-batch gradient descent differ only in how many examples
+#   each step uses; reshuffle every epoch. Small batches give cheap, noisy steps that hover
+#   around the optimum at a constant learning rate.
+# - Momentum accumulates a velocity $\mathbf m \leftarrow \mu\mathbf m - \eta\mathbf g$:
+#   consistent gradients add up, oscillating ones cancel. Nesterov evaluates the gradient at
+#   the look-ahead point; Keras stores that point, which gives an equivalent update.
+# - A decaying learning rate (exponential, inverse-time, cosine with warm restarts) removes
+#   the noise floor; Robbins–Monro says why $\eta_t \propto 1/t$ converges.
+# - Lecture 6b continues with the adaptive methods (AdaGrad, RMSProp, Adam, AdaDelta,
+#   NAdam) and a quasi-Newton method.
 #
-# <details><summary>Self-test: why does Adam not converge exactly to $(1, 1)$ with a constant
-# learning rate, while L-BFGS does?</summary>
-#
-# Adam's step is roughly $\eta\cdot m/\sqrt v$, whose size does not shrink with the gradient
-# (it is about $\eta$ when the gradients have a consistent sign), so near the minimum it
-# keeps taking steps of order $\eta$ and hovers around it; a decaying learning rate fixes
-# that. L-BFGS's line search and curvature model make the steps shrink as the gradient does.
-# </details>
+# ## Exercises
+# 1. Show that on the line fit of section 1 the loss is a quadratic in $(w, b)$ with Hessian
+#    $2\begin{pmatrix}\overline{x^2} & \bar x\\ \bar x & 1\end{pmatrix}$. Compute its
+#    eigenvalues for the data above and derive the largest stable full-batch learning rate.
+#    Check it by running `gradient_descent(n, lr, 30)` just below and just above it.
+# 2. With momentum $\mu$ on the valley $f = (w_1^2 + 100w_2^2)/2$, write the update of
+#    $(w_2, m_2)$ as a $2\times2$ linear map. For $\eta = 0.01$, for which $\mu$ are both of
+#    its eigenvalues inside the unit circle? What happens to the figure of section 2 with
+#    $\mu = 0.99$?
+# 3. What changes if the mini-batches are drawn *with* replacement (each batch 16 random
+#    indices, no permutation)? Write that variant of `minibatches`, rerun section 1 and
+#    compare the loss after 30 epochs.
+# 4. Exponential decay with $r = 0.1$ per 1000 steps: how far can SGD travel in total,
+#    $\sum_t \eta_t$, starting from $\eta_0 = 0.1$? Give the closed form and say what it means
+#    for a start far from the optimum.
+# 5. Change the cosine schedule of section 3 to restart every 2 epochs without growing the
+#    cycles (`t_mul=1`). Where on the distance curve should you stop training, and why?

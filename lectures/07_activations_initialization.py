@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 7 — Activation functions and weight initialisation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/07_activations_initialization.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/07_activations_initialization.ipynb)
 #
 # Backpropagation multiplies, layer after layer, by the derivative of the activation and by
 # the weights. If those factors are mostly below one the gradient fades away on its way to
@@ -22,24 +22,40 @@
 # 1. Six activation functions and their derivatives
 # 2. Saturation: why sigmoid networks learn slowly
 # 3. The variance of a layer's output, and the Glorot and He rules
-# 4. Activations and gradients layer by layer in a deep network
+# 4. Activations and gradients layer by layer in a deep network; exploding gradients;
+#    the sigmoid's factor 4; maxout
 # 5. Does it matter for training?
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -64,8 +80,10 @@ seed_everything(0)
 # | ELU | $z$ if $z>0$, else $\alpha\,(e^{z}-1)$ | $1$ if $z>0$, else $\alpha e^{z}$ |
 # | SiLU (swish) | $z\,\sigma(z)$ | $\sigma(z)\,\bigl(1 + z\,(1-\sigma(z))\bigr)$ |
 #
-# Keras's defaults are $\alpha = 0.2$ for leaky ReLU and $\alpha = 1$ for ELU. ReLU has no
-# derivative at $z=0$; frameworks use $0$ there, and we keep our test points away from it.
+# The *function* `keras.activations.leaky_relu` uses $\alpha = 0.2$ by default, but the
+# *layer* `keras.layers.LeakyReLU` defaults to `negative_slope=0.3`: say which slope you
+# mean. ELU's default is $\alpha = 1$. ReLU has no derivative at $z=0$; frameworks use $0$
+# there (some textbooks use 1), and we keep our test points away from it.
 # The derivatives of sigmoid and tanh are written in terms of the function's own value,
 # which backpropagation has already computed in the forward pass.
 
@@ -109,6 +127,13 @@ for name, (phi, dphi) in ACTIVATIONS.items():
         out = tf.reduce_sum(getattr(keras.activations, name)(z_tf))
     assert np.allclose(dphi(z_test), tape.gradient(out, z_tf).numpy(), atol=1e-12), name
     print(f"{name:>10s}: value = Keras, derivative = central differences = autodiff")
+
+import inspect  # noqa: E402  (the defaults are read from the signatures)
+
+layer_slope = inspect.signature(keras.layers.LeakyReLU).parameters["negative_slope"].default
+function_slope = inspect.signature(keras.activations.leaky_relu).parameters["negative_slope"].default
+print(f"leaky ReLU default slope: function {function_slope}, layer {layer_slope}")
+assert (function_slope, layer_slope) == (ALPHA_LEAKY, 0.3)
 
 # %%
 z = np.linspace(-5, 5, 401)
@@ -160,10 +185,14 @@ assert np.allclose(np.tanh(z), 2 * sigmoid(2 * z) - 1)
 # whatever error reaches it, almost nothing flows back through it, and its incoming weights
 # hardly change. For the sigmoid, $\sigma'(z) < 0.01$ as soon as $|z| > 4.6$.
 #
-# Backpropagation through $L$ layers multiplies $L$ such derivatives (times weights). With
-# sigmoids, even in the best case ($z=0$) each layer divides the gradient by 4:
-# after ten layers it is $4^{-10} \approx 10^{-6}$ of its size. This is the **vanishing
-# gradient** problem. ReLU's derivative is exactly 1 on its active side, which is the main
+# Backpropagation through $L$ layers multiplies, per layer, by the activation's derivative
+# *and* by the transposed weight matrix: $\boldsymbol\delta_l = (W_l\,\boldsymbol\delta_{l+1})
+# \odot \phi'(\mathbf z_l)$. The sigmoid's factor is at most $1/4$, so unless the weights
+# make up for it (a gain of 4 per layer, section 4), the gradient shrinks layer after
+# layer: with a net gain of $1/4$ per layer, ten layers leave $4^{-10} \approx 10^{-6}$ of it.
+# Larger weights cannot fix this for long, since they push $z$ into the flat tails. This is
+# the **vanishing gradient** problem; its mirror image, a gain above 1 per layer, is the
+# **exploding gradient** (section 4). ReLU's derivative is exactly 1 on its active side, which is the main
 # reason it replaced the sigmoid in hidden layers. Its own failure mode is the **dead
 # unit**: a ReLU whose net input is negative for every example gets zero gradient forever.
 #
@@ -442,6 +471,79 @@ assert np.isclose(np.sqrt(6 / 784), 0.0875, atol=5e-5) and np.isclose(np.sqrt(6 
                                                                          atol=5e-5)
 
 # %% [markdown]
+# ### Exploding gradients, and the sigmoid's factor 4
+#
+# The same probe shows the other two cases the variance argument predicts:
+#
+# * **Too large a gain explodes.** ReLU layers with twice He's standard deviation multiply
+#   the variance by 4 per layer instead of keeping it, so activations grow by about 2 per
+#   layer going forward and the gradients by about 2 per layer going back: the first layer's
+#   gradient ends up hundreds of times the last one's, and a step size that suits one end
+#   of the network is far too large for the other. (Gradient clipping,
+#   `keras.optimizers.Adam(clipnorm=1.0)`, caps the damage; a good initialisation avoids it.)
+# * **The sigmoid needs 4× Glorot's bound.** Around 0, $\sigma(z) \approx \tfrac12 + z/4$:
+#   a slope of $1/4$ instead of tanh's 1. Glorot and Bengio's fix is a uniform bound
+#   $4\sqrt{6/(n_\text{in} + n_\text{out})}$, variance 16 times Glorot's
+#   (`VarianceScaling(scale=16, mode="fan_avg", distribution="uniform")`).
+
+# %%
+EXTRA_SETUPS = {
+    "ReLU, He": SETUPS["ReLU, He"],
+    "ReLU, 2 × He std": ("relu", keras.initializers.VarianceScaling(8.0, "fan_in", "truncated_normal")),
+    "sigmoid, Glorot": ("sigmoid", "glorot_uniform"),
+    "sigmoid, 4 × Glorot bound": ("sigmoid", keras.initializers.VarianceScaling(16.0, "fan_avg", "uniform")),
+}
+extra = {name: probe(*setup) for name, setup in EXTRA_SETUPS.items()}
+extra_grad_std = {name: [g.std() for g in grads] for name, (_, grads) in extra.items()}
+fig, ax = plt.subplots(figsize=(7, 3.8))
+plot_curves(extra_grad_std, xlabel="layer", ylabel=r"std of $\partial L / \partial z$", ax=ax, logy=True)
+plt.show()
+ratio = {name: g[0] / g[-1] for name, g in extra_grad_std.items()}
+for name, r in ratio.items():
+    print(f"[figure] {name:>26s}: gradient std, layer 1 / layer 10 = {r:.2g}")
+assert ratio["ReLU, 2 × He std"] > 100                       # explodes towards the input
+assert ratio["sigmoid, 4 × Glorot bound"] > 100 * ratio["sigmoid, Glorot"]   # vanishes far less
+
+# %% [markdown]
+# The factor 4 does not make a sigmoid stack as healthy as tanh with Glorot: the sigmoid's
+# outputs have mean $\tfrac12$, not 0, which the linear argument ignores. That, more than
+# anything, is why tanh and then ReLU replaced it in hidden layers.
+#
+# ### Maxout
+#
+# A **maxout** unit (Goodfellow et al., 2013) takes the maximum of $k$ linear functions of
+# its inputs, $h(\mathbf x) = \max_{j \le k}(\mathbf x\mathbf w_j + b_j)$, so the activation
+# itself is learned. With $k = 2$ it contains ReLU ($\max(z, 0)$), leaky ReLU
+# ($\max(z, 0.2z)$) and the absolute value; with more pieces it approximates any convex
+# function of its net input, and it never saturates. The price is $k$ times the weights.
+# In one dimension, the maximum of $k$ tangents to $z^2$ at evenly spaced points:
+
+# %%
+def maxout(z, slopes, intercepts):
+    """max_j (slopes[j] z + intercepts[j]), for a 1-D array z."""
+    return np.max(np.outer(z, slopes) + intercepts, axis=1)
+
+
+z1 = np.linspace(-1, 1, 401)
+assert np.allclose(maxout(z1, [1, 0], [0, 0]), np.maximum(z1, 0))       # ReLU
+assert np.allclose(maxout(z1, [1, -1], [0, 0]), np.abs(z1))             # |z|
+maxout_errors = {}
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(z1, z1**2, "k", lw=2, label="$z^2$")
+for k in (2, 4, 8):
+    points = np.linspace(-1, 1, k)                     # tangent at p: 2p z - p^2
+    approx = maxout(z1, 2 * points, -points**2)
+    maxout_errors[k] = np.abs(approx - z1**2).max()
+    ax.plot(z1, approx, label=f"maxout, k = {k}")
+ax.set(xlabel="$z$", title="maxout units: the maximum of k linear pieces")
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+plt.show()
+print("[figure] maxout approximating z^2 on [-1, 1], largest error: "
+      + ", ".join(f"k = {k}: {e:.3f}" for k, e in maxout_errors.items()))
+assert maxout_errors[8] < maxout_errors[4] / 3 < maxout_errors[2] / 9   # error ~ 1 / (k - 1)^2
+
+# %% [markdown]
 # ## 5. Does it matter for training?
 #
 # A deep (eight hidden layers of 32 units) network on the two moons, trained with the same
@@ -488,8 +590,9 @@ assert histories["ReLU, He"]["loss"][-1] < histories["sigmoid, N(0, 0.01²)"]["l
 # %% [markdown]
 # The sigmoid network started with tiny weights sits on the plateau at
 # $\ln 2 \approx 0.69$, predicting 0.5 for everyone, because almost no gradient reaches its
-# first layers. Sigmoid with Glorot weights does learn, but slowly: each sigmoid layer
-# still divides the gradient by at least 4. ReLU with He initialisation learns at once. Keras's defaults
+# first layers. Sigmoid with Glorot weights does learn, but slowly: Glorot's weights are
+# sized for a unit slope at 0, the sigmoid's slope is at most 1/4, and the gradient still
+# shrinks from layer to layer. ReLU with He initialisation learns at once. Keras's defaults
 # (`glorot_uniform` kernels, zero biases) are a good choice for tanh and sigmoid layers;
 # for ReLU-family layers pass `kernel_initializer="he_normal"` or `"he_uniform"`.
 #
@@ -499,3 +602,28 @@ assert histories["ReLU, He"]["loss"][-1] < histories["sigmoid, N(0, 0.01²)"]["l
 # so they would stay identical forever: the layer would behave like a single unit. Random
 # initialisation breaks this symmetry. (Biases, on the other hand, can start at zero.)
 # </details>
+
+# %% [markdown]
+# ## Summary
+# - Sigmoid and tanh saturate; ReLU has slope 1 where it is active but can die; leaky ReLU,
+#   ELU and SiLU keep a slope on the negative side (Keras's `LeakyReLU` layer: 0.3, the
+#   function: 0.2). Maxout learns a convex piecewise-linear activation.
+# - Backprop multiplies per layer by $\phi'$ *and* by the weights: a net gain below 1
+#   vanishes, above 1 explodes.
+# - Keep the variance: Glorot $2/(n_\text{in} + n_\text{out})$ for tanh (×16 in variance,
+#   i.e. 4× the bound, for the sigmoid), He $2/n_\text{in}$ for ReLU, LeCun for SELU.
+# - With a poor start a deep net sits on a plateau; with He + ReLU it learns at once.
+#
+# ## Exercises
+# 1. Derive the He variance from $\operatorname{Var}(z) = n_\text{in}\operatorname{Var}(w)
+#    \mathbb E[a^2]$ for ReLU inputs. What is the analogue for leaky ReLU with slope
+#    $\alpha$? Check your answer against `keras.initializers.VarianceScaling`.
+# 2. Linearise the sigmoid at 0 and show where Glorot's factor 4 comes from. Why does the
+#    probe of section 4 still show the gradient shrinking with the 4× bound?
+# 3. Rerun the exploding case of section 4 with `clipnorm=1.0` in a training run of the
+#    moons network. What does clipping change, and what does it not fix?
+# 4. Write a `Maxout(units, pieces)` Keras layer (a `Dense(units * pieces)`, a reshape and
+#    a max) and train it on the moons in place of the ReLU layers. Compare the parameter
+#    count and accuracy with ReLU.
+# 5. What happens to a ReLU network initialised with all biases at $-1$? Predict it from
+#    the dead-unit discussion, then check the fraction of dead units in the probe.

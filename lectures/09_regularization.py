@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 9 — Regularisation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/09_regularization.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/09_regularization.ipynb)
 #
 # A network with many more weights than training examples can learn the training set by
 # heart, noise included, and then do worse on new data: it **over-fits**. Regularisation
@@ -29,17 +29,32 @@
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
@@ -62,14 +77,20 @@ rng = np.random.default_rng(0)
 # * **L2** (weight decay) pulls every weight towards zero in proportion to its size, since
 #   $\partial(\lambda_2 w^2)/\partial w = 2\lambda_2 w$: large weights shrink fast, small
 #   ones hardly at all.
-# * **L1** pulls with the constant force $\lambda_1\,\mathrm{sign}(w)$, so it drives many
-#   weights to exactly zero: sparse weights.
+# * **L1** pulls with the constant force $\lambda_1\,\mathrm{sign}(w)$, however small the
+#   weight. The *minimum* of an L1-penalised loss has many weights exactly at zero (sparse
+#   weights), but (sub)gradient descent, which is what `fit` does, does not land on them:
+#   it overshoots zero and jitters around it, leaving many weights *tiny* rather than zero
+#   (exact zeros need a proximal step that clips at 0, as in the lasso's solvers).
 # * **L1+L2** (the elastic net) uses both.
 #
 # Keras attaches penalties to a layer: `kernel_regularizer` penalises the weights,
 # `bias_regularizer` the biases and `activity_regularizer` the layer's *outputs*. Note that
-# Keras's `L2(l2)` is $\lambda_2\sum w^2$, without the factor $\frac12$ some books use, and
-# that an activity penalty is divided by the batch size (so it is a mean over examples).
+# Keras's `L2(l2)` is $\lambda_2\sum w^2$, without the factor $\frac12$ some books use. How an
+# activity penalty is scaled depends on the version: from Keras 3.14 (January 2026) it is
+# divided by the batch size, a mean over the examples; in Keras 3.0–3.13 it is the sum over
+# the batch, so its strength grows with the batch size. The cell checks whichever your Keras
+# does.
 # After a forward pass the penalties are in `model.losses`, and `fit` adds their sum to the
 # data loss.
 
@@ -86,10 +107,13 @@ x_batch = rng.normal(size=(8, 3)).astype("float32")
 out = keras.ops.convert_to_numpy(model(x_batch))
 
 W, b = (keras.ops.convert_to_numpy(v) for v in (layer.kernel, layer.bias))
+keras_version = tuple(int(part) for part in keras.__version__.split(".")[:2])
+activity_divisor = len(out) if keras_version >= (3, 14) else 1   # mean from 3.14, sum before
+print(f"Keras {keras.__version__}: the activity penalty is divided by {activity_divisor}")
 by_hand = [
     0.01 * np.abs(W).sum(),                                                   # kernel, L1
     0.1 * np.square(b).sum(),                                                 # bias, L2
-    (0.001 * np.abs(out).sum() + 0.002 * np.square(out).sum()) / len(out),    # activity
+    (0.001 * np.abs(out).sum() + 0.002 * np.square(out).sum()) / activity_divisor,  # activity
 ]
 keras_penalties = [float(v) for v in model.losses]
 print("Keras:", np.round(keras_penalties, 5), " by hand:", np.round(by_hand, 5))
@@ -123,6 +147,46 @@ print(f"evaluate = {mse:.4f} (MSE) + {penalty:.4f} (penalties)")
 # $w \leftarrow w - \eta\cdot 2\lambda_2 w = (1 - 2\eta\lambda_2)\,w$: it multiplies every
 # weight by the same factor slightly below one, hence the name *weight decay*.
 # </details>
+
+# %% [markdown]
+# ### Penalties as priors, and what L1 does under gradient descent
+#
+# A penalty is a prior belief about the weights. If the data loss is a negative
+# log-likelihood, minimising $L(\mathbf w) + \Omega(\mathbf w)$ finds the *maximum a
+# posteriori* weights under the prior $p(\mathbf w) \propto e^{-\Omega(\mathbf w)}$:
+# $\lambda_2\sum w^2$ is a Gaussian prior (variance $1/(2\lambda_2)$) that makes large weights
+# unlikely, and $\lambda_1\sum|w|$ a Laplace prior, peaked at zero, that expects most weights
+# to be exactly zero and a few to be large.
+#
+# The peak is what gives the L1 *minimum* its exact zeros. Gradient descent does not find
+# them: we fit a linear regression with 20 features, of which only 3 matter, by subgradient
+# descent on MSE + L1 (what `fit` would do), and compare with scikit-learn's `Lasso`, whose
+# coordinate descent solves the same problem exactly.
+
+# %%
+from sklearn.linear_model import Lasso
+
+n_obs, n_feat, lam = 200, 20, 0.05
+X_l1 = rng.normal(size=(n_obs, n_feat))
+w_true = np.zeros(n_feat)
+w_true[:3] = (2.0, -1.5, 1.0)
+y_l1 = X_l1 @ w_true + rng.normal(0, 0.5, n_obs)
+w_sub = np.zeros(n_feat)
+for step in range(pick(3000, 1000)):   # loss: mean((Xw - y)^2) / 2 + lam * sum|w|, as Lasso's
+    w_sub -= 0.01 * (X_l1.T @ (X_l1 @ w_sub - y_l1) / n_obs + lam * np.sign(w_sub))
+w_lasso = Lasso(alpha=lam, fit_intercept=False).fit(X_l1, y_l1).coef_
+fig, ax = plt.subplots(figsize=(7, 3))
+ax.bar(np.arange(n_feat) - 0.2, np.abs(w_sub), 0.4, label="subgradient descent")
+ax.bar(np.arange(n_feat) + 0.2, np.abs(w_lasso), 0.4, label="Lasso (coordinate descent)")
+ax.set(yscale="log", ylim=(1e-6, 5), xlabel="feature", ylabel="|w|  (0 not shown)")
+ax.legend(fontsize=8)
+plt.show()
+zeros_sub, zeros_lasso = int(np.sum(w_sub == 0)), int(np.sum(w_lasso == 0))
+print(f"[figure] 17 useless features: exact zeros {zeros_sub} by subgradient descent, "
+      f"{zeros_lasso} by Lasso; largest useless |w| by subgradient descent "
+      f"{np.abs(w_sub[3:]).max():.1e}")
+assert zeros_sub == 0 and zeros_lasso >= 14
+assert np.abs(w_sub[3:]).max() < 0.05 and np.allclose(w_sub[:3], w_lasso[:3], atol=0.02)
 
 # %% [markdown]
 # ## 2. Dropout
@@ -367,3 +431,29 @@ if EPOCHS >= 30:
 # score is optimistically biased. An honest estimate needs data that played no part in any
 # choice.
 # </details>
+
+# %% [markdown]
+# ## Summary
+# - L2 shrinks weights in proportion (a Gaussian prior); L1 pulls with constant force (a
+#   Laplace prior) and gives exact zeros at its minimum, but not under plain gradient
+#   descent. Keras adds `model.losses` to the data loss; the activity penalty is a mean
+#   over the batch from Keras 3.14, a sum before.
+# - Dropout zeroes units at random during training and rescales the survivors; at
+#   inference it does nothing. Batch normalisation uses batch statistics in training and
+#   running averages at inference.
+# - On small noisy data the unregularised net over-fits; penalties, dropout and early
+#   stopping all close the gap between training and validation scores.
+#
+# ## Exercises
+# 1. Show that minimising $\frac1{2\sigma^2}\sum_i (y_i - f(\mathbf x_i))^2 + \lambda\sum_j
+#    w_j^2$ finds the MAP weights for Gaussian noise and a Gaussian prior. What prior variance
+#    corresponds to $\lambda$?
+# 2. Replace the subgradient loop of section 1 by a proximal step (after each gradient
+#    step, $w \leftarrow \operatorname{sign}(w)\max(|w| - \eta\lambda, 0)$) and count the
+#    exact zeros. Compare with `Lasso`.
+# 3. With Keras 3.14 or later, how must you change an activity-regulariser strength tuned
+#    on Keras 3.13 with batch size 64 to keep the same training behaviour?
+# 4. Dropout with rate 0.5 on a layer of 4 units: list the expected value and variance of
+#    each output during training, and show why the survivors are scaled by 2.
+# 5. Design a fair comparison of L2 and dropout on the noisy digits: what must be tuned for
+#    each, on which data, and what is reported on which?

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lecture 10 — Callbacks: watching and steering training
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/lectures/10_callbacks.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/lectures/10_callbacks.ipynb)
 #
 # `model.fit` is a loop over epochs and batches. A **callback** is an object whose methods
 # Keras calls at fixed points of that loop: at the start and end of training, of every
@@ -32,17 +32,32 @@
 # ## Setup
 
 # %%
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
 
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import importlib.util
 import tempfile
 from pathlib import Path
@@ -278,21 +293,12 @@ for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
     assert np.allclose(table[column], log_hist.history[column], rtol=1e-6)
 
 # %% [markdown]
-# Event files are a sequence of protocol-buffer records. TensorFlow can read them back,
-# which lets us check that the training losses in them are those of the History:
+# Event files are a sequence of protocol-buffer records. TensorFlow can read them back
+# (`nnkit.events.read_scalars` does it in a dozen lines), which lets us check that the
+# training losses in them are those of the History:
 
 # %%
-def read_scalars(folder, tag):
-    """(step, value) pairs logged under ``tag`` in the event files of ``folder``."""
-    pairs = []
-    for path in sorted(Path(folder).glob("events.out.tfevents.*")):
-        for record in tf.data.TFRecordDataset(str(path)):
-            event = tf.compat.v1.Event.FromString(record.numpy())
-            for value in event.summary.value:
-                if value.tag == tag:
-                    pairs.append((event.step, float(tf.make_ndarray(value.tensor))))
-    return sorted(pairs)
-
+from nnkit.events import read_scalars  # TFRecord files of Event protocol buffers
 
 event_files = sorted(p.relative_to(tb_dir) for p in tb_dir.rglob("events.out.tfevents.*"))
 print("event files:", [str(p)[:40] for p in event_files])
@@ -320,6 +326,39 @@ _ = make_model().fit(X_train, y_train, validation_data=(X_val, y_val), batch_siz
 bar = keras.utils.Progbar(target=5, verbose=2, stateful_metrics=["step"])
 for step in range(5):
     bar.update(step + 1, values=[("squares", float(step ** 2)), ("step", step)])
+
+# %% [markdown]
+# Outside Keras, the usual progress bar for any Python loop is **tqdm**: wrap the iterable,
+# `for batch in tqdm(batches)`, and it shows the count, the rate and the time left, with any
+# numbers you pass to `set_postfix`. Here it wraps a training loop written by hand with
+# `tf.GradientTape`, the loop `fit` runs for us (forward pass, loss, gradients, optimiser
+# step). tqdm writes to stderr by default; `file=sys.stdout` keeps the notebook's stderr
+# clean, and `mininterval` limits how often the bar is redrawn.
+
+# %%
+import sys
+
+from tqdm import tqdm
+
+loop_model = make_model()
+loss_fn = keras.losses.SparseCategoricalCrossentropy()
+optimizer = keras.optimizers.Adam(1e-3)
+order = np.random.default_rng(0).permutation(len(X_train))
+batches = [order[k:k + 40] for k in range(0, len(order), 40)]
+batch_losses = []
+for epoch in range(pick(3, 1)):
+    progress = tqdm(batches, desc=f"epoch {epoch + 1}", file=sys.stdout, mininterval=1.0)
+    for idx in progress:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y_train[idx], loop_model(X_train[idx], training=True))
+        grads = tape.gradient(loss, loop_model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, loop_model.trainable_variables))
+        batch_losses.append(float(loss))
+        progress.set_postfix(loss=f"{batch_losses[-1]:.3f}")
+    progress.close()
+print(f"[figure] hand-written loop with tqdm: mean batch loss {np.mean(batch_losses[:5]):.3f} "
+      f"(first 5 batches) -> {np.mean(batch_losses[-5:]):.3f} (last 5)")
+assert np.mean(batch_losses[-5:]) < pick(0.5, 0.9) * np.mean(batch_losses[:5])  # fast runs: 1 epoch
 
 # %% [markdown]
 # ## 6. Our own callbacks
@@ -446,3 +485,25 @@ assert val_acc[-1] >= target and all(a < target for a in val_acc[:-1])
 # %%
 tmp.cleanup()
 assert not TMP.exists()
+
+# %% [markdown]
+# ## Summary
+# - `fit` calls a callback's hooks at the start and end of training, epochs and batches;
+#   `History` is itself a callback.
+# - `EarlyStopping` (with `restore_best_weights`) and `ModelCheckpoint` keep the best
+#   model; `ReduceLROnPlateau` and `LearningRateScheduler` change the learning rate.
+# - `CSVLogger` and TensorBoard event files keep a run on disk; progress bars are Keras's
+#   `verbose`, `Progbar`, or tqdm around a loop of our own.
+# - Writing a callback means overriding the hooks you need and reading `logs`.
+#
+# ## Exercises
+# 1. Write a callback that records the learning rate at every epoch and check it against
+#    `ReduceLROnPlateau`'s decisions in section 3.
+# 2. What changes if `EarlyStopping` monitors `val_accuracy` instead of `val_loss`? Set
+#    `mode` correctly and compare the stopping epochs.
+# 3. Add a validation pass to the tqdm loop of section 5 at the end of each epoch and show
+#    both losses in the bar's postfix.
+# 4. Write a callback that stops training when the training loss becomes NaN, and test it
+#    with a learning rate large enough to diverge. (Keras has `TerminateOnNaN`; compare.)
+# 5. Log the weight histograms of the first layer to the event files with `tf.summary
+#    .histogram` in a custom callback and read them back with TensorFlow.

@@ -60,3 +60,50 @@ def plot_trajectories(
         ax.plot(*path[0], "o", color="black", markersize=5)
     ax.legend(fontsize=8, loc="best")
     return ax
+
+
+def quadratic_valley(curvature: Sequence[float]):
+    """``f(w) = sum_i c_i w_i^2 / 2`` and its gradient, for the given curvatures ``c``.
+
+    ``f`` accepts ``w`` with extra axes after the first (a whole grid at once).
+    """
+    c = np.asarray(curvature, dtype=float)
+
+    def f(w):
+        return 0.5 * np.tensordot(c, np.asarray(w) ** 2, axes=1)
+
+    def grad(w):
+        return c * np.asarray(w)
+
+    return f, grad
+
+
+def trajectory(optimizer, grad: Callable[[np.ndarray], np.ndarray], w0: Sequence[float],
+               steps: int) -> np.ndarray:
+    """The points an optimiser with a ``step(w, g) -> w`` method visits from ``w0``.
+
+    Returns an array of shape (steps + 1, len(w0)).
+    """
+    w = np.array(w0, dtype=float)
+    path = [w.copy()]
+    for _ in range(steps):
+        w = optimizer.step(w, grad(w))
+        path.append(w.copy())
+    return np.array(path)
+
+
+def keras_trajectory(optimizer, grad: Callable[[np.ndarray], np.ndarray], w0: Sequence[float],
+                     steps: int) -> np.ndarray:
+    """The same path with a ``keras.optimizers`` optimiser updating a Keras variable.
+
+    The variable is float64 (a model's weights would be float32) so that rounding does not
+    hide a difference between two update equations.
+    """
+    import keras
+
+    w = keras.Variable(np.asarray(w0, dtype="float64"), dtype="float64")
+    path = [w.numpy()]
+    for _ in range(steps):
+        optimizer.apply_gradients([(grad(w.numpy()), w)])
+        path.append(w.numpy())
+    return np.array(path)

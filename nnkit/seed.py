@@ -9,8 +9,11 @@ import sys
 import numpy as np
 
 
-def seed_everything(seed: int = 0) -> np.random.Generator:
-    """Seed Python, NumPy and (when imported) Keras/TensorFlow; return a NumPy Generator."""
+def seed_everything(seed: int = 0) -> None:
+    """Seed Python, NumPy and (when imported) Keras/TensorFlow.
+
+    It returns nothing, so a notebook cell ending with it shows no ``Out[...]``; make a NumPy
+    Generator with ``np.random.default_rng(seed)``."""
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -18,4 +21,3 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
         import keras
 
         keras.utils.set_random_seed(seed)
-    return np.random.default_rng(seed)

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from autograder.course import Course
-from autograder.devices import THREAD_VARIABLES, gpu_count, plan, thread_caps
+from autograder.engine.devices import THREAD_VARIABLES, gpu_count, plan, thread_caps
 from autograder.grade import grade
 from autograder.report import grades_table
 from autograder.simulate import solved_notebook
@@ -27,7 +27,7 @@ def test_device_plans():
 
 
 def test_gpu_plan_says_when_tensorflow_cannot_use_the_gpu(monkeypatch: pytest.MonkeyPatch):
-    import autograder.devices as devices
+    import autograder.engine.devices as devices
 
     monkeypatch.setattr(devices, "cpu_only_tensorflow", lambda: True)
     assert "still runs on the CPU" in plan("gpu", gpus=1).message

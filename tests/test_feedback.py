@@ -68,3 +68,13 @@ def test_feedback_after_a_real_grading(course: Course, tmp_path: Path, capsys):
     page = (course.work / "feedback" / "ada" / "lab1" / "lab1.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "I wonder what they check" in page
     assert HIDDEN not in page
+
+
+def test_output_that_quotes_a_hidden_test_is_redacted():
+    """A kernel sees the hidden tests it runs and may print them (e.g. from IPython's ``In``)."""
+    nb = _cells()
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                  text="my history:\nassert x > 0\nbye\n")]
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    assert "assert x > 0" not in nb.cells[0].outputs[0].text
+    assert "my history:" in nb.cells[0].outputs[0].text and "bye" in nb.cells[0].outputs[0].text

@@ -18,9 +18,9 @@ import nbformat
 import pytest
 
 from autograder.course import Course
+from autograder.engine.sandbox import Limits, bubblewrap, sandboxed
 from autograder.grade import grade
 from autograder.report import grades_table
-from autograder.sandbox import Limits, bubblewrap, sandboxed
 from autograder.simulate import solved_notebook
 from tests.conftest import ROOT
 
@@ -155,11 +155,13 @@ def test_any_executor_can_run_the_jobs(tmp_path: Path):
     runs each job in a fresh process instead of a warm worker)."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from autograder.engine.backend import ExecutorBackend
+
     (tmp_path / "subs" / "honest").mkdir(parents=True)
     nbformat.write(solved_notebook(SOURCE, RELEASED), tmp_path / "subs" / "honest" / "lab1.ipynb")
     course = Course(ROOT, tmp_path / "work")
     with ThreadPoolExecutor(max_workers=1) as executor:
-        grade(course, "lab1", tmp_path / "subs", progress=False, executor=executor)
+        grade(course, "lab1", tmp_path / "subs", progress=False, backend=ExecutorBackend(executor))
     assert grades_table(course, "lab1").set_index("student_id").loc["honest", "score"] == 20
 
 
@@ -167,7 +169,7 @@ def test_any_executor_can_run_the_jobs(tmp_path: Path):
 def test_sandboxed_code_cannot_reach_into_a_protected_process(tmp_path: Path):
     """The warm worker and its kernel zygote outlive submissions: code in the sandbox, though
     root there, must not read (or write) their memory."""
-    script = ("import os, sys\nfrom autograder.sandbox import protect_from_tracing\n"
+    script = ("import os, sys\nfrom autograder.engine.sandbox import protect_from_tracing\n"
               "protect_from_tracing()\npid = os.fork()\nif pid == 0:\n"
               "    os.execv(sys.executable, [sys.executable, '-c', "
               "f'open(\"/proc/{os.getppid()}/mem\", \"rb\")'])\n"

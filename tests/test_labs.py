@@ -1,5 +1,6 @@
-"""Every lab grades right: solution 100 %, release 0, each catalogued mistake loses points,
-and hidden tests hold when a notebook patches numpy, rebinds helpers or changes directory."""
+"""Every lab grades right: the solution and each independent reference 100 %, the release 0,
+each catalogued mistake loses points, the visible-only submission at most a fifth of them; and
+hidden tests hold when a notebook patches numpy, rebinds helpers or changes directory."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ import pytest
 from autograder.course import Course
 from autograder.grade import grade
 from autograder.report import cell_scores
-from autograder.simulate import load_mistakes, solved_notebook
-from autograder.verify import verify
+from autograder.simulate import (
+    filled_notebook,
+    load_mistakes,
+    load_references,
+    load_visible_only,
+    solved_notebook,
+)
+from autograder.verify import VISIBLE_ONLY_BOUND, Expectation, verify
 from tests.conftest import ROOT
 
 LABS = Course(ROOT, ROOT / "grading").lab_names()
@@ -27,8 +34,11 @@ CHEAT = ("import builtins, os, numpy as np\n"
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_lab_has_a_catalogue_of_at_least_five_mistakes(lab: str):
-    assert len(load_mistakes(ROOT / "solutions" / lab)) >= 5
+def test_lab_has_its_mistakes_references_and_visible_only_submission(lab: str):
+    folder = ROOT / "solutions" / lab
+    assert len(load_mistakes(folder)) >= 15, "fewer than 15 catalogued mistakes"
+    assert len(load_references(folder)) >= 2, "fewer than 2 independent references"
+    assert load_visible_only(folder) is not None, "no visible-only submission"
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -56,3 +66,15 @@ def test_hidden_tests_survive_a_cheating_notebook(lab: str, tmp_path: Path):
     lost = {gid for gid, (got, most) in scores.items() if got < most}
     assert scores and set(mistake.loses) <= lost, (
         f"patching numpy/builtins won back {set(mistake.loses) - lost}")
+
+
+def test_answers_for_a_cell_the_release_lacks_are_refused():
+    released = ROOT / "labs" / "lab1" / "lab1.ipynb"
+    with pytest.raises(ValueError, match="no_such_cell"):
+        filled_notebook(released, {"no_such_cell": "pass"})
+
+
+@pytest.mark.parametrize(("total", "holds"), [(0.0, True), (4.0, True), (4.5, False)])
+def test_visible_only_may_score_at_most_the_bound(total: float, holds: bool):
+    assert VISIBLE_ONLY_BOUND == 0.20
+    assert Expectation("visible-only", "at most").holds(total, 20.0, []) is holds

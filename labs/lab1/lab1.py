@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 1 — The perceptron and Adaline
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab1/lab1.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab1/lab1.ipynb)
 #
 # You will implement the two oldest learning machines, Rosenblatt's **perceptron** and
 # Widrow and Hoff's **Adaline**, and train them on the iris flowers.
@@ -31,19 +31,44 @@
 # - labels are 0 or 1; `predict` returns an integer array of 0s and 1s;
 # - weights live in `w_` (shape `(n_features,)`) and the bias in `b_` (a float);
 # - `self.rng_ = np.random.default_rng(random_state)` is created in `fit`, and the weights are
-#   drawn with `self.rng_.normal(0.0, 0.01, size=n_features)`; the bias starts at `0.0`.
+#   drawn with `self.rng_.normal(0.0, 0.01, size=n_features)`; the bias starts at `0.0`;
+# - `fit` starts afresh every time it is called (new `rng_`, weights and history: fitting the
+#   same object twice gives the same result as fitting a new one), returns `self`, and never
+#   modifies the `X` and `y` it is given.
+#
+# **What you may not use:** the parts you write use numpy only; no scikit-learn estimators
+# (`sklearn.linear_model.Perceptron`, `SGDRegressor`, ...) and no other library's model.
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -199,7 +224,9 @@ plt.show()
 # Stochastic gradient descent updates after every example, with the gradient of that
 # example's squared error: $\Delta \mathbf{w} = 2\eta\,(y - \phi(z))\,\mathbf{x}$,
 # $\Delta b = 2\eta\,(y - \phi(z))$. Cycling through the data in a fixed order makes the
-# updates correlated, so **reshuffle every epoch** with `self.rng_.permutation(n)`.
+# updates correlated, so **reshuffle every epoch** with one call of `self.rng_.permutation(n)`:
+# visit the examples in that order, either as indices into the original order or applied to
+# the previous epoch's order (both are accepted; draw nothing else from `self.rng_`).
 # `losses_[k]` is the mean, over epoch `k`, of each example's squared error *before* its update.
 #
 # `partial_fit(X, y)` keeps learning from new data without re-initialising: it draws the

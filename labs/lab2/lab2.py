@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 2 — Logistic regression, one-vs-all
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab2/lab2.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab2/lab2.ipynb)
 #
 # Adaline fitted a straight line to labels 0 and 1. Logistic regression squashes the same net
 # input through the **sigmoid** and reads the result as a probability, which it fits by
@@ -41,19 +41,45 @@
 # - `fit` starts by calling the given `_initialize`, which creates
 #   `self.rng_ = np.random.default_rng(random_state)`, draws the weights with
 #   `self.rng_.normal(0.0, 0.01, size=...)` and sets the biases to zero;
-# - `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`.
+# - `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`;
+# - `fit` starts afresh every time it is called (fitting the same object twice gives the same
+#   result as fitting a new one) and returns `self`.
+#
+# **What you may not use:** the parts you write use numpy only. No library sigmoid
+# (`scipy.special.expit`, `scipy.stats.logistic`, Keras' or TensorFlow's): writing it is part 1,
+# and the grader runs your code with `scipy.special.expit` disabled. No scikit-learn estimator
+# in place of your models (scikit-learn appears only in the given comparison cells).
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import warnings
 
 import matplotlib.pyplot as plt
@@ -90,7 +116,8 @@ seed_everything(0)
 # `sigmoid(z)` takes a number, a list or an array of any shape and returns a float array of
 # the same shape (a 0-d array, or a numpy float, for a number). It must not warn for any $z$,
 # and must give exactly `0.0` at $z = -1000$ and exactly `1.0` at $z = 1000$.
-# (`scipy.special.expit` is a library version of this function; here you write your own.)
+# (`scipy.special.expit` is a library version of this function; you may not call it, or any
+# other library's sigmoid, here or elsewhere in this lab: you write your own.)
 
 # %% nbgrader={"cell_type": "code", "checksum": "fe84fa1f779971378414788eadd5819c", "grade": false, "grade_id": "sigmoid", "locked": false, "schema_version": 3, "solution": true}
 def sigmoid(z):

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 3 — Backpropagation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab3/lab3.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab3/lab3.ipynb)
 #
 # A network with one hidden layer can bend its decision boundary, but its hidden weights get no
 # error signal of their own: the chain rule has to carry the output error back to them. You
@@ -36,19 +36,46 @@
 # - the forward pass returns the logits `z`, shape `(n, 1)`, and a `cache` dict with
 #   `"X"`, `"Zh"` (hidden pre-activations, `(n, H)`), `"Ah"` (hidden activations, `(n, H)`)
 #   and `"z"`;
-# - a gradient has the shape of its parameter.
+# - a gradient has the shape of its parameter;
+# - the functions you write return new arrays and never modify their arguments (except that
+#   `numerical_gradient` may shift entries of `x` while it works, as long as it restores them).
+#
+# **What you may not use:** the parts you write use numpy only. In particular, your
+# `numerical_gradient` may not call the course's checker (`nnkit.numerical_gradient`, or
+# anything in `nnkit.gradcheck`), and `hidden_gradients` must backpropagate, not differentiate
+# numerically; automatic differentiation (TensorFlow, JAX, ...) is not allowed either. The
+# grader runs your functions with the course's checker disabled.
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import expit as sigmoid  # a sigmoid that never overflows (see lab 2)
@@ -214,8 +241,10 @@ expect(relative_error(gb, num_b) < 1e-6, "grad_bh disagrees with the numerical g
 # order $\varepsilon$. Write `numerical_gradient(f, x, eps)` for an array `x` of any shape:
 # for each entry in turn (`np.ndindex(x.shape)` walks over the indices), shift it by
 # $\pm\varepsilon$, evaluate `f`, and put it back. The result has the shape of `x`, and `x`
-# must hold its original values when the function returns. (The course package has such a
-# function, `nnkit.numerical_gradient`; here you write your own.)
+# must hold its original values when the function returns. How many times you evaluate `f`
+# is up to you, as long as each entry gets its central difference with the `eps` given. (The
+# course package has such a function, `nnkit.numerical_gradient`; you may not call it here: you
+# write your own.)
 
 # %% nbgrader={"cell_type": "code", "checksum": "8fa815ed1ff862f7b18d566652200d04", "grade": false, "grade_id": "gradient_checker", "locked": false, "schema_version": 3, "solution": true}
 def numerical_gradient(f, x, eps=1e-6):
@@ -262,7 +291,8 @@ expect_close(mine, library, "your numerical gradient of the network's loss, agai
 #
 # The rectified linear unit $\mathrm{relu}(z) = \max(0, z)$ has derivative 1 for $z > 0$ and 0
 # for $z < 0$. At $z = 0$ it has no derivative; like TensorFlow, use **0** there. Write
-# `relu(z)` and `relu_derivative(Zh, Ah)` (float arrays shaped like `Zh`). Nothing else changes:
+# `relu(z)` and `relu_derivative(Zh, Ah)` (float arrays shaped like `Zh`; neither may modify
+# its arguments). Nothing else changes:
 # the forward pass takes `activation=relu`, and your `hidden_gradients` takes
 # `derivative=relu_derivative`.
 

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 4 — A multi-layer perceptron from scratch
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab4/lab4.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab4/lab4.ipynb)
 #
 # You will build a two-layer perceptron in numpy, one vectorised piece at a time: softmax
 # and cross-entropy, Glorot initialisation, the forward pass, backpropagation, the update
@@ -36,28 +36,50 @@
 # **Conventions used throughout** (the tests rely on them, and they follow lectures 4 and 5):
 # - a batch is a matrix with **one example per row**; labels are integers $0, \dots, K-1$;
 # - the parameters live in a dict with keys `"W1"` (shape `(n_in, n_hidden)`), `"b1"`
-#   (`(n_hidden,)`), `"W2"` (`(n_hidden, K)`) and `"b2"` (`(K,)`), all float arrays;
+#   (`(n_hidden,)`), `"W2"` (`(n_hidden, K)`) and `"b2"` (`(K,)`), all float arrays
+#   (numpy's default `float64`);
 # - the network computes $Z_2 = X W_1 + \mathbf b_1$, $A_2 = \phi(Z_2)$,
 #   $Z_3 = A_2 W_2 + \mathbf b_2$ and $P = \operatorname{softmax}(Z_3)$;
 # - random numbers come from a `numpy.random.Generator` passed in as `rng`, in the order
-#   stated in each docstring.
+#   stated in each docstring;
+# - parts 1–7 are **your own numpy code**: no scikit-learn, Keras or TensorFlow, none of the
+#   course's `nnkit` helpers, and no scipy beyond the sigmoid `expit` of part 3. In particular
+#   `softmax` is not `scipy.special.softmax`, and `backward` applies the formulas of part 4
+#   (exactly, up to rounding), not finite differences or automatic differentiation. The hidden
+#   tests check this.
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import logging
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
+
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
+
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
+import logging
 import time
-
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import matplotlib.pyplot as plt

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 5 — Regularisers and callbacks in Keras
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab5/lab5.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab5/lab5.ipynb)
 #
 # A network with many more weights than training examples learns the training set by heart:
 # its training loss keeps falling while the validation loss stalls or rises. This lab gives
@@ -35,24 +35,43 @@
 #
 # **Conventions:** Keras 3 with the TensorFlow backend; labels are integers, so every model
 # ends in a softmax and uses the loss `"sparse_categorical_crossentropy"`; always pass
-# `verbose=0` to `fit`, `evaluate` and `predict`.
+# `verbose=0` to `fit`, `evaluate` and `predict`. Use Keras and numpy freely: this lab is
+# about using them. What you may not do is special-case the visible tests: the hidden tests
+# build other models, drive your callbacks through other epochs and call your functions with
+# other arguments.
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import logging
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
+
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
+
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
+import logging
 import types
-
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import matplotlib.pyplot as plt
@@ -251,6 +270,8 @@ expect(stopper.stopped_epoch == first, f"stopped_epoch should be {first}, got {s
 # for `patience` epochs. By default the model keeps the weights of the *last* epoch, which
 # are `patience` epochs worse than the best ones. Return an `EarlyStopping` that watches the
 # validation loss, waits `patience` epochs, and restores the best weights at the end.
+# Other arguments are up to you (a `verbose` message, a small `min_delta`...), provided that a
+# validation loss at least 0.05 below the best so far always counts as an improvement.
 
 # %% nbgrader={"cell_type": "code", "checksum": "87b9a360e1b61749a35585d032dec64d", "grade": false, "grade_id": "early_stopping", "locked": false, "schema_version": 3, "solution": true}
 def make_early_stopping(patience):

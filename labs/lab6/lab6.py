@@ -9,7 +9,7 @@
 # %% [markdown]
 # # Lab 6 — Which instrument is playing? MFCCs and a Keras MLP
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/labs/lab6/lab6.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/v0.1.0/labs/lab6/lab6.ipynb)
 #
 # You will classify one-second notes into ten instrument families (keyboard, mallet, organ,
 # guitar, bass, strings, brass, reed, pipe, synth lead). A raw waveform has 16 000 numbers and
@@ -33,7 +33,10 @@
 # it and do not delete or copy cells: the grader finds your answers by the cells' ids.
 # Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
 # The whole notebook should run in well under a minute; keep `verbose=0` in `fit`, `evaluate`
-# and `predict`.
+# and `predict`. Keras, librosa and numpy are yours to use where the text says; `standardize`
+# and `confusion_matrix` are your own numpy code (no scikit-learn, scipy, pandas or Keras
+# there), and the hidden tests check it, as they check every function on other inputs than the
+# visible tests.
 #
 # **The data** (`coursedata.instruments`): the training notes come from the FluidR3_GM
 # soundfont, the validation notes from TimGM6mb and the test notes from MuseScore_General_Lite.
@@ -44,18 +47,34 @@
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-import os
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup(needs=("instruments",))
+
+# %%
 import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 warnings.filterwarnings("ignore")  # librosa and numba may warn about versions and caching
 
 import keras
@@ -190,7 +209,9 @@ print(X_train.shape, X_val.shape, X_test.shape)
 # **training** mean and standard deviation (`ddof=0`), as `float32`. The validation and test
 # sets play the part of data that arrives later, one note at a time: their own statistics must
 # not enter. A column that is constant in the training set (standard deviation 0) is divided by 1
-# instead, so that it becomes 0 rather than `nan`. Do not modify the arguments.
+# instead, so that it becomes 0 rather than `nan`. Do not modify the arguments. Write it with
+# numpy: not with scikit-learn's `StandardScaler` (or scipy, pandas, Keras); the hidden tests
+# check this.
 
 # %% nbgrader={"cell_type": "code", "checksum": "84c1314e2760659f030be4c617029b8d", "grade": false, "grade_id": "standardize", "locked": false, "schema_version": 3, "solution": true}
 def standardize(train, *others):
@@ -333,7 +354,9 @@ expect(best_lr in RATES, f"best_lr should be one of {RATES}, got {best_lr}")
 # First write `confusion_matrix(y_true, y_pred, n_classes)`: an integer array of shape
 # `(n_classes, n_classes)` whose entry `[i, j]` counts the notes of true class `i` predicted as
 # class `j` (rows: true class), with a row and a column for every class, also one that does not
-# occur.
+# occur. Write it with numpy: not with `sklearn.metrics.confusion_matrix` (the Setup imports it
+# as `sk_confusion_matrix` for the hidden tests only), TensorFlow or pandas; the hidden tests
+# check this.
 
 # %% nbgrader={"cell_type": "code", "checksum": "88fe483f29749cf5147115db2c4f420d", "grade": false, "grade_id": "confusion", "locked": false, "schema_version": 3, "solution": true}
 def confusion_matrix(y_true, y_pred, n_classes):

@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 1 — The perceptron and Adaline
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab1/lab1.ipynb)
-#
 # You will implement the two oldest learning machines, Rosenblatt's **perceptron** and
 # Widrow and Hoff's **Adaline**, and train them on the iris flowers.
 #
@@ -31,19 +29,44 @@
 # - labels are 0 or 1; `predict` returns an integer array of 0s and 1s;
 # - weights live in `w_` (shape `(n_features,)`) and the bias in `b_` (a float);
 # - `self.rng_ = np.random.default_rng(random_state)` is created in `fit`, and the weights are
-#   drawn with `self.rng_.normal(0.0, 0.01, size=n_features)`; the bias starts at `0.0`.
+#   drawn with `self.rng_.normal(0.0, 0.01, size=n_features)`; the bias starts at `0.0`;
+# - `fit` starts afresh every time it is called (new `rng_`, weights and history: fitting the
+#   same object twice gives the same result as fitting a new one), returns `self`, and never
+#   modifies the `X` and `y` it is given.
+#
+# **What you may not use:** the parts you write use numpy only; no scikit-learn estimators
+# (`sklearn.linear_model.Perceptron`, `SGDRegressor`, ...) and no other library's model.
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -164,6 +187,15 @@ for _eta, _seed in [(0.05, 3), (1.0, 11)]:
     nnkit.grading.expect_close(_p.w_, _w, "weights differ from the perceptron rule (w_)")
     nnkit.grading.expect_close(_p.b_, _b, "weights differ from the perceptron rule (b_)")
     assert list(_p.errors_) == _e, "errors_ differs from the perceptron rule"
+_X0, _y0 = _X.copy(), _y.copy()
+_p = Perceptron(eta=0.05, n_iter=4, random_state=3)
+_p.fit(_X[::-1], 1 - _y[::-1])
+nnkit.grading.expect(_p.fit(_X, _y) is _p, "fit must return self")
+_w, _b, _e = _reference_perceptron(_X0, _y0, 0.05, 4, 3)
+nnkit.grading.expect_close(_p.w_, _w, "a second fit must start afresh (w_)")
+nnkit.grading.expect(list(_p.errors_) == _e, "a second fit must start afresh (errors_)")
+nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
+nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_perceptron_xor", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -173,6 +205,14 @@ _Xx = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 _yx = np.array([0, 1, 1, 0])
 _p = Perceptron(eta=0.1, n_iter=25, random_state=0).fit(_Xx, _yx)
 assert len(_p.errors_) == 25 and min(_p.errors_) > 0, "XOR is not separable: errors never reach 0"
+_rng = np.random.default_rng(0)
+_w, _b = _rng.normal(0.0, 0.01, size=2), 0.0
+for _ in range(25):
+    for _xi, _t in zip(_Xx, _yx):
+        _u = 0.1 * (_t - int(_xi @ _w + _b >= 0))
+        _w, _b = _w + _u * _xi, _b + _u
+nnkit.grading.expect_close(_p.w_, _w, "weights after 25 epochs on XOR (w_)")
+nnkit.grading.expect_close(_p.b_, _b, "weights after 25 epochs on XOR (b_)")
 _p1 = Perceptron(eta=0.1, n_iter=3, random_state=0).fit(_Xx[:1], _yx[:1])
 assert _p1.predict(_Xx[:1])[0] == 0 and len(_p1.errors_) == 3
 ### END HIDDEN TESTS
@@ -264,6 +304,18 @@ for _eta, _seed in [(0.02, 5), (0.3, 8)]:
     nnkit.grading.expect_close(_a.w_, _w, "weights differ from batch gradient descent (w_)")
     nnkit.grading.expect_close(_a.b_, _b, "weights differ from batch gradient descent (b_)")
     nnkit.grading.expect_close(_a.losses_, _l, "losses_ differ from the mean squared error per epoch")
+_X0, _y0 = _X.copy(), _y.copy()
+_a = AdalineGD(eta=0.02, n_iter=7, random_state=5)
+_a.fit(_X[:10] * 3.0, _y[:10])
+nnkit.grading.expect(_a.fit(_X, _y) is _a, "fit must return self")
+_w, _b, _l = _reference_adaline_gd(_X0, _y0, 0.02, 7, 5)
+nnkit.grading.expect_close(_a.w_, _w, "a second fit must start afresh (w_)")
+nnkit.grading.expect_close(_a.losses_, _l, "a second fit must start afresh (losses_)")
+nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
+nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
+_Xf = _X.copy()
+_a = AdalineGD(eta=0.02, n_iter=3, random_state=6).fit(_Xf, _y.astype(float))
+nnkit.grading.expect_equal(_Xf, _X0, "fit must not modify a float X")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -298,7 +350,9 @@ plt.show()
 # Stochastic gradient descent updates after every example, with the gradient of that
 # example's squared error: $\Delta \mathbf{w} = 2\eta\,(y - \phi(z))\,\mathbf{x}$,
 # $\Delta b = 2\eta\,(y - \phi(z))$. Cycling through the data in a fixed order makes the
-# updates correlated, so **reshuffle every epoch** with `self.rng_.permutation(n)`.
+# updates correlated, so **reshuffle every epoch** with one call of `self.rng_.permutation(n)`:
+# visit the examples in that order, either as indices into the original order or applied to
+# the previous epoch's order (both are accepted; draw nothing else from `self.rng_`).
 # `losses_[k]` is the mean, over epoch `k`, of each example's squared error *before* its update.
 #
 # `partial_fit(X, y)` keeps learning from new data without re-initialising: it draws the
@@ -368,26 +422,52 @@ assert sgd.losses_[-1] < sgd.losses_[0], "the average loss should fall over the 
 assert np.mean(sgd.predict(X_std) == y) == 1.0, "AdalineSGD should separate setosa from versicolor"
 ### BEGIN HIDDEN TESTS
 import nnkit.grading
-def _reference_sgd(X, y, eta, n_iter, seed):
+def _reference_sgd(X, y, eta, n_iter, seed, compose):
+    """SGD; each epoch's permutation indexes the original order, or the last epoch's (compose)."""
     rng = np.random.default_rng(seed)
     w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
+    order = np.arange(len(y))
     for _ in range(n_iter):
+        perm = rng.permutation(len(y))
+        order = order[perm] if compose else perm
         epoch = []
-        for i in rng.permutation(len(y)):
+        for i in order:
             err = y[i] - (X[i] @ w + b)
             w, b = w + eta * 2.0 * err * X[i], b + eta * 2.0 * err
             epoch.append(err**2)
         losses.append(np.mean(epoch))
     return w, b, losses
 
+
+def _check_sgd(s, X, y, eta, n_iter, seed):
+    """s must match SGD with one of the two accepted shuffle compositions."""
+    problems = []
+    for compose in (False, True):
+        w, b, l = _reference_sgd(X, y, eta, n_iter, seed, compose)
+        try:
+            nnkit.grading.expect_close(s.w_, w, "weights differ from SGD with a reshuffle per epoch (w_)")
+            nnkit.grading.expect_close(s.b_, b, "weights differ from SGD with a reshuffle per epoch (b_)")
+            nnkit.grading.expect_close(s.losses_, l, "losses_ differ from the mean per-example loss of each epoch")
+            return
+        except AssertionError as err:
+            problems.append(str(err))
+    raise AssertionError(problems[0])
+
+
 _rng = np.random.default_rng(31)
 _X = _rng.normal(size=(20, 3))
 _y = (_rng.random(20) > 0.4).astype(int)
-_s = AdalineSGD(eta=0.05, n_iter=5, random_state=13).fit(_X, _y)
-_w, _b, _l = _reference_sgd(_X, _y, 0.05, 5, 13)
-nnkit.grading.expect_close(_s.w_, _w, "weights differ from SGD with a reshuffle per epoch (w_)")
-nnkit.grading.expect_close(_s.b_, _b, "weights differ from SGD with a reshuffle per epoch (b_)")
-nnkit.grading.expect_close(_s.losses_, _l, "losses_ differ from the mean per-example loss of each epoch")
+_X0, _y0 = _X.copy(), _y.copy()
+_s = AdalineSGD(eta=0.05, n_iter=5, random_state=13)
+_s.fit(_X[:7] * 2.0, _y[:7])
+nnkit.grading.expect(_s.fit(_X, _y) is _s, "fit must return self")
+_check_sgd(_s, _X0, _y0, 0.05, 5, 13)
+nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
+nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
+_Xf, _yf = _X.copy(), _y.astype(float)
+_check_sgd(AdalineSGD(eta=0.02, n_iter=4, random_state=2).fit(_Xf, _yf), _X0, _y0, 0.02, 4, 2)
+nnkit.grading.expect_equal(_Xf, _X0, "fit must not modify a float X")
+nnkit.grading.expect_equal(_yf, _y0, "fit must not modify a float y")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_adaline_sgd_shuffle", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -435,6 +515,25 @@ _w0 = _a.w_.copy()
 _a.partial_fit(X_std[3:4], y[3:4])
 _err = y[3] - (X_std[3] @ _w0 + _b)
 nnkit.grading.expect_close(_a.w_, _w0 + 0.2 * _err * X_std[3], "partial_fit must not re-initialise the weights")
+nnkit.grading.expect(hasattr(_a, "rng_"), "partial_fit creates rng_ when it draws the weights")
+_rng = np.random.default_rng(17)
+_Xp, _yp = _rng.normal(size=(9, 3)), (_rng.random(9) > 0.5).astype(float)
+_Xp0 = _Xp.copy()
+_f = AdalineSGD(eta=0.03, n_iter=2, random_state=4).fit(_Xp, _yp)
+_n_losses, _w, _b = len(_f.losses_), _f.w_.copy(), _f.b_
+nnkit.grading.expect(_f.partial_fit(_Xp[5:], _yp[5:]) is _f, "partial_fit must return self")
+for _xi, _t in zip(_Xp0[5:], _yp[5:]):
+    _err = _t - (_xi @ _w + _b)
+    _w, _b = _w + 0.06 * _err * _xi, _b + 0.06 * _err
+nnkit.grading.expect_close(_f.w_, _w, "partial_fit after fit: one pass, in order, from the fitted weights")
+nnkit.grading.expect_close(_f.b_, _b, "partial_fit after fit (b_)")
+nnkit.grading.expect(len(_f.losses_) == _n_losses, "partial_fit must not add an entry to losses_")
+nnkit.grading.expect_equal(_Xp, _Xp0, "partial_fit must not modify X")
+_o = AdalineSGD(eta=0.05, random_state=9).partial_fit(_Xp0[2], _yp[2])
+_rng = np.random.default_rng(9)
+_w = _rng.normal(0.0, 0.01, size=3)
+_err = _yp[2] - _Xp0[2] @ _w
+nnkit.grading.expect_close(_o.w_, _w + 0.1 * _err * _Xp0[2], "partial_fit on a single example (1-D x, scalar y)")
 ### END HIDDEN TESTS
 
 # %%

@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 2 — Logistic regression, one-vs-all
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab2/lab2.ipynb)
-#
 # Adaline fitted a straight line to labels 0 and 1. Logistic regression squashes the same net
 # input through the **sigmoid** and reads the result as a probability, which it fits by
 # minimising the **binary cross-entropy**. You will build it from its parts, train it by
@@ -41,19 +39,45 @@
 # - `fit` starts by calling the given `_initialize`, which creates
 #   `self.rng_ = np.random.default_rng(random_state)`, draws the weights with
 #   `self.rng_.normal(0.0, 0.01, size=...)` and sets the biases to zero;
-# - `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`.
+# - `losses_[k]` is the loss computed with the weights *before* the update of epoch `k`;
+# - `fit` starts afresh every time it is called (fitting the same object twice gives the same
+#   result as fitting a new one) and returns `self`.
+#
+# **What you may not use:** the parts you write use numpy only. No library sigmoid
+# (`scipy.special.expit`, `scipy.stats.logistic`, Keras' or TensorFlow's): writing it is part 1,
+# and the grader runs your code with `scipy.special.expit` disabled. No scikit-learn estimator
+# in place of your models (scikit-learn appears only in the given comparison cells).
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import warnings
 
 import matplotlib.pyplot as plt
@@ -90,7 +114,8 @@ seed_everything(0)
 # `sigmoid(z)` takes a number, a list or an array of any shape and returns a float array of
 # the same shape (a 0-d array, or a numpy float, for a number). It must not warn for any $z$,
 # and must give exactly `0.0` at $z = -1000$ and exactly `1.0` at $z = 1000$.
-# (`scipy.special.expit` is a library version of this function; here you write your own.)
+# (`scipy.special.expit` is a library version of this function; you may not call it, or any
+# other library's sigmoid, here or elsewhere in this lab: you write your own.)
 
 # %% nbgrader={"grade": false, "grade_id": "sigmoid", "locked": false, "schema_version": 3, "solution": true}
 def sigmoid(z):
@@ -131,19 +156,20 @@ def _ref_sigmoid(t):
 _z = np.array([[-1000.0, -745.0, -709.9, -40.0, -1e-3, 0.0],
                [2.5e-4, 3.5, 36.0, 710.0, 745.5, 1000.0]])
 _ref = np.array([[_ref_sigmoid(t) for t in row] for row in _z])
-with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
+with (warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"),
+      nnkit.grading.forbidden("scipy.special.expit", namespace=globals(), what="sigmoid")):
     warnings.simplefilter("error")
     _s = sigmoid(_z)
     _s_list = sigmoid([-1000, 0, 1000])
     _s_neg = sigmoid(-1000.0)
     _s_3d = sigmoid(np.linspace(-800.0, 800.0, 24).reshape(2, 3, 4))
 nnkit.grading.expect_shape(_s, (2, 6), "sigmoid of a (2, 6) array")
-nnkit.grading.expect_close(_s, _ref, "sigmoid at large and small |z|", rtol=1e-12, atol=0.0)
+nnkit.grading.expect_close(_s, _ref, "sigmoid at large and small |z|", rtol=1e-12, atol=1e-300)
 nnkit.grading.expect_dtype(_s_list, "float", "sigmoid of a list of integers")
 nnkit.grading.expect_equal(_s_list, [0.0, 0.5, 1.0], "sigmoid([-1000, 0, 1000])")
 nnkit.grading.expect(float(_s_neg) == 0.0 and np.shape(_s_neg) == (), "sigmoid(-1000.0)")
 _ref3 = np.array([_ref_sigmoid(t) for t in np.linspace(-800.0, 800.0, 24)]).reshape(2, 3, 4)
-nnkit.grading.expect_close(_s_3d, _ref3, "sigmoid of a 3-D array", rtol=1e-12, atol=0.0)
+nnkit.grading.expect_close(_s_3d, _ref3, "sigmoid of a 3-D array", rtol=1e-12, atol=1e-300)
 ### END HIDDEN TESTS
 
 # %%
@@ -329,7 +355,9 @@ _rng = np.random.default_rng(77)
 _A = _rng.normal(3.0, 2.0, size=(12, 3)) * np.array([1.0, 10.0, 0.1])
 _B = _rng.normal(-1.0, 5.0, size=(5, 3))
 _A0, _B0 = _A.copy(), _B.copy()
-_As, _Bs = standardize(_A, _B)
+with nnkit.grading.forbidden("sklearn.preprocessing.StandardScaler.fit", namespace=globals(),
+                             what="standardize"):
+    _As, _Bs = standardize(_A, _B)
 _m, _sd = _A0.mean(axis=0), _A0.std(axis=0)
 nnkit.grading.expect_close(_As, (_A0 - _m) / _sd, "standardised training set", rtol=1e-10)
 nnkit.grading.expect_close(_Bs, (_B0 - _m) / _sd, "test set scaled with the training statistics",
@@ -439,6 +467,12 @@ for _eta, _seed, _k in [(0.3, 4, 9), (2.0, 21, 5)]:
     nnkit.grading.expect_close(_m.w_, _w, "w_ after gradient descent", rtol=1e-7)
     nnkit.grading.expect_close(_m.b_, _b, "b_ after gradient descent", rtol=1e-7, atol=1e-10)
     nnkit.grading.expect_close(_m.losses_, _l, "losses_", rtol=1e-7)
+_m = LogisticRegressionGD(eta=0.3, n_iter=9, random_state=4)
+_m.fit(_X[:12] * 2.0, 1 - _y[:12])
+nnkit.grading.expect(_m.fit(_X, _y) is _m, "fit must return self")
+_w, _b, _l = _ref_logreg(_X, _y, 0.3, 9, 4)
+nnkit.grading.expect_close(_m.w_, _w, "a second fit must start afresh (w_)", rtol=1e-7)
+nnkit.grading.expect_close(_m.losses_, _l, "a second fit must start afresh (losses_)", rtol=1e-7)
 _one = LogisticRegressionGD(eta=0.5, n_iter=4, random_state=3).fit(_X[:1], _y[:1])
 _w, _b, _l = _ref_logreg(_X[:1], _y[:1], 0.5, 4, 3)
 nnkit.grading.expect_close(_one.w_, _w, "w_ after training on a single sample", rtol=1e-7)
@@ -612,6 +646,14 @@ for _k_arg, _k in [(None, 4), (5, 5)]:
     nnkit.grading.expect(getattr(_m, "n_classes_", None) == _k, "n_classes_ with a class absent")
     nnkit.grading.expect_close(_m.W_, _W, "W_ when a class is absent from the labels", rtol=1e-7)
     nnkit.grading.expect_close(_m.losses_, _l, "losses_ when a class is absent", rtol=1e-7)
+_m = OneVsAllLogisticRegression(eta=0.4, n_iter=4, random_state=6)
+_m.fit(_X, _y % 2)
+nnkit.grading.expect(_m.fit(_X, _y) is _m, "fit must return self")
+_W, _b, _l = _ref_ova(_X, _y, 4, 0.4, 4, 6)
+nnkit.grading.expect(getattr(_m, "n_classes_", None) == 4 and _m.n_classes is None,
+                     "a second fit must find K afresh (and leave the n_classes parameter as given)")
+nnkit.grading.expect_close(_m.W_, _W, "a second fit must start afresh (W_)", rtol=1e-7)
+nnkit.grading.expect_close(_m.losses_, _l, "a second fit must start afresh (losses_)", rtol=1e-7)
 _m = OneVsAllLogisticRegression(n_classes=3, eta=0.5, n_iter=3, random_state=0).fit(_X[:1], _y[:1] % 3)
 _W, _b, _l = _ref_ova(_X[:1], _y[:1] % 3, 3, 0.5, 3, 0)
 nnkit.grading.expect_close(_m.W_, _W, "W_ after training on a single sample", rtol=1e-7)
@@ -682,7 +724,9 @@ for _rs in [1, 7]:
     _tr, _te, _ytr, _yte = _split(_Xa, _ya, test_size=0.3, stratify=_ya, random_state=_rs)
     _mu, _sd = _tr.mean(axis=0), _tr.std(axis=0)
     _tr, _te = (_tr - _mu) / _sd, (_te - _mu) / _sd
-    _ours = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_rs).fit(_tr, _ytr)
+    with nnkit.grading.forbidden("sklearn.linear_model.LogisticRegression.fit", namespace=globals(),
+                                 what="OneVsAllLogisticRegression.fit"):
+        _ours = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_rs).fit(_tr, _ytr)
     _acc = float(np.mean(_ours.predict(_te) == _yte))
     _sk = _SkLogReg().fit(_tr, _ytr).score(_te, _yte)
     nnkit.grading.expect(_acc >= _sk - 0.07, f"one-vs-all accuracy {_acc:.3f} vs scikit-learn {_sk:.3f}")

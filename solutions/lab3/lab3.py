@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 3 — Backpropagation
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab3/lab3.ipynb)
-#
 # A network with one hidden layer can bend its decision boundary, but its hidden weights get no
 # error signal of their own: the chain rule has to carry the output error back to them. You
 # are given the forward pass, the loss and the output layer's gradients of a small network;
@@ -36,19 +34,46 @@
 # - the forward pass returns the logits `z`, shape `(n, 1)`, and a `cache` dict with
 #   `"X"`, `"Zh"` (hidden pre-activations, `(n, H)`), `"Ah"` (hidden activations, `(n, H)`)
 #   and `"z"`;
-# - a gradient has the shape of its parameter.
+# - a gradient has the shape of its parameter;
+# - the functions you write return new arrays and never modify their arguments (except that
+#   `numerical_gradient` may shift entries of `x` while it works, as long as it restores them).
+#
+# **What you may not use:** the parts you write use numpy only. In particular, your
+# `numerical_gradient` may not call the course's checker (`nnkit.numerical_gradient`, or
+# anything in `nnkit.gradcheck`), and `hidden_gradients` must backpropagate, not differentiate
+# numerically; automatic differentiation (TensorFlow, JAX, ...) is not allowed either. The
+# grader runs your functions with the course's checker disabled.
 
 # %% [markdown]
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
 import matplotlib.pyplot as plt
 import numpy as np
 from scipy.special import expit as sigmoid  # a sigmoid that never overflows (see lab 2)
@@ -189,8 +214,11 @@ import nnkit.grading
 _rng = np.random.default_rng(301)
 _Z = _rng.normal(0.0, 4.0, size=(6, 5))
 _A = 1.0 / (1.0 + np.exp(-_Z))
-nnkit.grading.expect_close(sigmoid_derivative(_Z, _A), np.exp(-_Z) / (1.0 + np.exp(-_Z)) ** 2,
+_Z0, _A0 = _Z.copy(), _A.copy()
+nnkit.grading.expect_close(sigmoid_derivative(_Z, _A), np.exp(-_Z0) / (1.0 + np.exp(-_Z0)) ** 2,
                            "sigmoid_derivative", rtol=1e-9)
+nnkit.grading.expect_equal(_Z, _Z0, "sigmoid_derivative must not modify Zh")
+nnkit.grading.expect_equal(_A, _A0, "sigmoid_derivative must not modify Ah")
 nnkit.grading.expect_close(sigmoid_derivative(np.array([[40.0, -40.0]]), np.array([[1.0, 0.0]])),
                            [[0.0, 0.0]], "sigmoid_derivative where the sigmoid saturates", atol=1e-15)
 ### END HIDDEN TESTS
@@ -242,29 +270,37 @@ def _ref_central(f, x, eps=1e-6):
     return g
 
 
-for _n, _d, _h, _seed in [(9, 2, 5, 11), (1, 3, 2, 12), (4, 1, 3, 13)]:
-    _p, _X, _y = _ref_net(_n, _d, _h, _seed)
+def _checks():
+    for _n, _d, _h, _seed in [(9, 2, 5, 11), (1, 3, 2, 12), (4, 1, 3, 13)]:
+        _p, _X, _y = _ref_net(_n, _d, _h, _seed)
+        _Zh = _X @ _p["Wh"] + _p["bh"]
+        _Ah = 1.0 / (1.0 + np.exp(-_Zh))
+        _z = _Ah @ _p["Wo"] + _p["bo"]
+        _cache = {"X": _X, "Zh": _Zh, "Ah": _Ah, "z": _z}
+        _delta = (1.0 / (1.0 + np.exp(-_z)) - _y[:, None]) / _n
+        _saved = {k: v.copy() for k, v in [*_p.items(), *_cache.items(), ("delta", _delta)]}
+        _gW, _gb = hidden_gradients(_p, _cache, _delta)
+        for _k, _v in [*_p.items(), *_cache.items(), ("delta", _delta)]:
+            nnkit.grading.expect_equal(_v, _saved[_k], f"hidden_gradients must not modify {_k}")
+        _nW = _ref_central(lambda W: _ref_loss({**_p, "Wh": W}, _X, _y), _p["Wh"])
+        _nb = _ref_central(lambda b: _ref_loss({**_p, "bh": b}, _X, _y), _p["bh"])
+        nnkit.grading.expect_close(_gW, _nW, f"grad_Wh (n={_n}, d={_d}, H={_h})", rtol=1e-5, atol=1e-8)
+        nnkit.grading.expect_close(_gb, _nb, f"grad_bh (n={_n}, d={_d}, H={_h})", rtol=1e-5, atol=1e-8)
+    # the derivative passed in is the one used
+    _p, _X, _y = _ref_net(6, 3, 4, 14)
     _Zh = _X @ _p["Wh"] + _p["bh"]
-    _Ah = 1.0 / (1.0 + np.exp(-_Zh))
+    _Ah = np.tanh(_Zh)
     _z = _Ah @ _p["Wo"] + _p["bo"]
-    _cache = {"X": _X, "Zh": _Zh, "Ah": _Ah, "z": _z}
-    _delta = (1.0 / (1.0 + np.exp(-_z)) - _y[:, None]) / _n
-    _gW, _gb = hidden_gradients(_p, _cache, _delta)
-    _nW = _ref_central(lambda W: _ref_loss({**_p, "Wh": W}, _X, _y), _p["Wh"])
-    _nb = _ref_central(lambda b: _ref_loss({**_p, "bh": b}, _X, _y), _p["bh"])
-    nnkit.grading.expect_close(_gW, _nW, f"grad_Wh (n={_n}, d={_d}, H={_h})", rtol=1e-5, atol=1e-8)
-    nnkit.grading.expect_close(_gb, _nb, f"grad_bh (n={_n}, d={_d}, H={_h})", rtol=1e-5, atol=1e-8)
-# the derivative passed in is the one used
-_p, _X, _y = _ref_net(6, 3, 4, 14)
-_Zh = _X @ _p["Wh"] + _p["bh"]
-_Ah = np.tanh(_Zh)
-_z = _Ah @ _p["Wo"] + _p["bo"]
-_delta = (1.0 / (1.0 + np.exp(-_z)) - _y[:, None]) / 6
-_dh = (_delta @ _p["Wo"].T) * (1.0 - _Ah**2)
-_gW, _gb = hidden_gradients(_p, {"X": _X, "Zh": _Zh, "Ah": _Ah, "z": _z}, _delta,
-                            lambda Z, A: 1.0 - A**2)
-nnkit.grading.expect_close(_gW, _X.T @ _dh, "grad_Wh with another activation's derivative", rtol=1e-9)
-nnkit.grading.expect_close(_gb, _dh.sum(axis=0), "grad_bh with another activation's derivative", rtol=1e-9)
+    _delta = (1.0 / (1.0 + np.exp(-_z)) - _y[:, None]) / 6
+    _dh = (_delta @ _p["Wo"].T) * (1.0 - _Ah**2)
+    _gW, _gb = hidden_gradients(_p, {"X": _X, "Zh": _Zh, "Ah": _Ah, "z": _z}, _delta,
+                                lambda Z, A: 1.0 - A**2)
+    nnkit.grading.expect_close(_gW, _X.T @ _dh, "grad_Wh with another activation's derivative", rtol=1e-9)
+    nnkit.grading.expect_close(_gb, _dh.sum(axis=0), "grad_bh with another activation's derivative", rtol=1e-9)
+
+
+with nnkit.grading.forbidden("nnkit.numerical_gradient", what="hidden_gradients"):
+    _checks()
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -280,8 +316,10 @@ nnkit.grading.expect_close(_gb, _dh.sum(axis=0), "grad_bh with another activatio
 # order $\varepsilon$. Write `numerical_gradient(f, x, eps)` for an array `x` of any shape:
 # for each entry in turn (`np.ndindex(x.shape)` walks over the indices), shift it by
 # $\pm\varepsilon$, evaluate `f`, and put it back. The result has the shape of `x`, and `x`
-# must hold its original values when the function returns. (The course package has such a
-# function, `nnkit.numerical_gradient`; here you write your own.)
+# must hold its original values when the function returns. How many times you evaluate `f`
+# is up to you, as long as each entry gets its central difference with the `eps` given. (The
+# course package has such a function, `nnkit.numerical_gradient`; you may not call it here: you
+# write your own.)
 
 # %% nbgrader={"grade": false, "grade_id": "gradient_checker", "locked": false, "schema_version": 3, "solution": true}
 def numerical_gradient(f, x, eps=1e-6):
@@ -334,42 +372,42 @@ expect_close(mine, library, "your numerical gradient of the network's loss, agai
 ### BEGIN HIDDEN TESTS
 import nnkit.grading
 
-_rng = np.random.default_rng(302)
-_x = _rng.normal(size=(3, 4))
-_x0 = _x.copy()
-_calls = []
+
+def _checks():
+    _rng = np.random.default_rng(302)
+    for _shape in [(3, 4), (2, 3, 2), (1,)]:
+        _x = _rng.normal(size=_shape)
+        _x0 = _x.copy()
+        _g = numerical_gradient(lambda v: float(np.sum(v**3)), _x, eps=1e-3)
+        nnkit.grading.expect_shape(_g, _shape, f"numerical gradient of a {_shape} array")
+        nnkit.grading.expect_close(_g, 3.0 * _x0**2 + 1e-6, f"central differences of sum(x**3), eps=1e-3, shape {_shape}",
+                                   rtol=1e-9, atol=1e-12)
+        nnkit.grading.expect_equal(_x, _x0, "x must hold its original values afterwards")
+    _x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    _g = numerical_gradient(lambda v: float(v[0, 1] * v[1, 0] ** 2), _x.copy())
+    nnkit.grading.expect_close(_g, [[0.0, 4.0], [-4.0, 0.0]], "gradient of x01 * x10**2 (each entry its own)",
+                               rtol=1e-6, atol=1e-8)
+    _w = np.array([0.3])
+    _gs = numerical_gradient(lambda v: float(np.sin(5.0 * v[0])), _w, eps=1e-4)
+    nnkit.grading.expect_close(_gs, [5.0 * np.cos(1.5)], "derivative of sin(5x)", rtol=1e-6)
+    _p = {"Wh": _rng.normal(size=(2, 3)), "bh": _rng.normal(size=3), "Wo": _rng.normal(size=(3, 1)),
+          "bo": _rng.normal(size=1)}
+    _X, _y = _rng.normal(size=(7, 2)), np.array([1, 0, 0, 1, 1, 0, 1])
+
+    def _ref_loss_bo(b):
+        A = 1.0 / (1.0 + np.exp(-(_X @ _p["Wh"] + _p["bh"])))
+        z = (A @ _p["Wo"] + b)[:, 0]
+        return float(np.mean(np.logaddexp(0.0, z) - _y * z))
+
+    _gb = numerical_gradient(_ref_loss_bo, _p["bo"].copy())
+    _A = 1.0 / (1.0 + np.exp(-(_X @ _p["Wh"] + _p["bh"])))
+    _zz = (_A @ _p["Wo"] + _p["bo"])[:, 0]
+    nnkit.grading.expect_close(_gb, [np.mean(1.0 / (1.0 + np.exp(-_zz)) - _y)], "gradient of the loss in bo",
+                               rtol=1e-6)
 
 
-def _cube(v):
-    _calls.append(1)
-    return float(np.sum(v**3))
-
-
-_g = numerical_gradient(_cube, _x, eps=1e-3)
-nnkit.grading.expect_shape(_g, (3, 4), "numerical gradient of a (3, 4) array")
-nnkit.grading.expect_close(_g, 3.0 * _x0**2 + 1e-6, "central differences of sum(x**3), eps=1e-3",
-                           rtol=1e-9, atol=1e-12)
-nnkit.grading.expect_equal(_x, _x0, "x must be restored")
-nnkit.grading.expect(len(_calls) == 24, "two evaluations of f per entry")
-_w = np.array([0.3])
-_gs = numerical_gradient(lambda v: float(np.sin(5.0 * v[0])), _w, eps=1e-4)
-nnkit.grading.expect_close(_gs, [5.0 * np.cos(1.5)], "derivative of sin(5x)", rtol=1e-6)
-_p = {"Wh": _rng.normal(size=(2, 3)), "bh": _rng.normal(size=3), "Wo": _rng.normal(size=(3, 1)),
-      "bo": _rng.normal(size=1)}
-_X, _y = _rng.normal(size=(7, 2)), np.array([1, 0, 0, 1, 1, 0, 1])
-
-
-def _ref_loss_bo(b):
-    A = 1.0 / (1.0 + np.exp(-(_X @ _p["Wh"] + _p["bh"])))
-    z = (A @ _p["Wo"] + b)[:, 0]
-    return float(np.mean(np.logaddexp(0.0, z) - _y * z))
-
-
-_gb = numerical_gradient(_ref_loss_bo, _p["bo"].copy())
-_A = 1.0 / (1.0 + np.exp(-(_X @ _p["Wh"] + _p["bh"])))
-_zz = (_A @ _p["Wo"] + _p["bo"])[:, 0]
-nnkit.grading.expect_close(_gb, [np.mean(1.0 / (1.0 + np.exp(-_zz)) - _y)], "gradient of the loss in bo",
-                           rtol=1e-6)
+with nnkit.grading.forbidden("nnkit.numerical_gradient", what="numerical_gradient"):
+    _checks()
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -377,7 +415,8 @@ nnkit.grading.expect_close(_gb, [np.mean(1.0 / (1.0 + np.exp(-_zz)) - _y)], "gra
 #
 # The rectified linear unit $\mathrm{relu}(z) = \max(0, z)$ has derivative 1 for $z > 0$ and 0
 # for $z < 0$. At $z = 0$ it has no derivative; like TensorFlow, use **0** there. Write
-# `relu(z)` and `relu_derivative(Zh, Ah)` (float arrays shaped like `Zh`). Nothing else changes:
+# `relu(z)` and `relu_derivative(Zh, Ah)` (float arrays shaped like `Zh`; neither may modify
+# its arguments). Nothing else changes:
 # the forward pass takes `activation=relu`, and your `hidden_gradients` takes
 # `derivative=relu_derivative`.
 
@@ -410,11 +449,14 @@ _rng = np.random.default_rng(303)
 _Z = _rng.normal(size=(5, 6)) * 3.0
 _Z[1, 2] = _Z[3, 0] = 0.0
 _Z[4] = -0.0
-nnkit.grading.expect_close(relu(_Z), np.where(_Z > 0, _Z, 0.0), "relu", atol=0.0)
+_Z0 = _Z.copy()
+nnkit.grading.expect_close(relu(_Z), np.where(_Z0 > 0, _Z0, 0.0), "relu", atol=0.0)
+nnkit.grading.expect_equal(_Z, _Z0, "relu must not modify z")
 nnkit.grading.expect_dtype(relu(_Z), "float", "relu")
 _dR = relu_derivative(_Z, np.where(_Z > 0, _Z, 0.0))
 nnkit.grading.expect_dtype(_dR, "float", "relu_derivative")
 nnkit.grading.expect_equal(_dR, (_Z > 0).astype(float), "relu_derivative (0 at z = 0)")
+nnkit.grading.expect_equal(_Z, _Z0, "relu_derivative must not modify Zh")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_relu_gradients", "locked": true, "points": 4, "schema_version": 3, "solution": false}

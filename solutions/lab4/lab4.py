@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 4 — A multi-layer perceptron from scratch
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab4/lab4.ipynb)
-#
 # You will build a two-layer perceptron in numpy, one vectorised piece at a time: softmax
 # and cross-entropy, Glorot initialisation, the forward pass, backpropagation, the update
 # rule of stochastic gradient descent with momentum and L2, and mini-batches. You will
@@ -36,28 +34,50 @@
 # **Conventions used throughout** (the tests rely on them, and they follow lectures 4 and 5):
 # - a batch is a matrix with **one example per row**; labels are integers $0, \dots, K-1$;
 # - the parameters live in a dict with keys `"W1"` (shape `(n_in, n_hidden)`), `"b1"`
-#   (`(n_hidden,)`), `"W2"` (`(n_hidden, K)`) and `"b2"` (`(K,)`), all float arrays;
+#   (`(n_hidden,)`), `"W2"` (`(n_hidden, K)`) and `"b2"` (`(K,)`), all float arrays
+#   (numpy's default `float64`);
 # - the network computes $Z_2 = X W_1 + \mathbf b_1$, $A_2 = \phi(Z_2)$,
 #   $Z_3 = A_2 W_2 + \mathbf b_2$ and $P = \operatorname{softmax}(Z_3)$;
 # - random numbers come from a `numpy.random.Generator` passed in as `rng`, in the order
-#   stated in each docstring.
+#   stated in each docstring;
+# - parts 1–7 are **your own numpy code**: no scikit-learn, Keras or TensorFlow, none of the
+#   course's `nnkit` helpers, and no scipy beyond the sigmoid `expit` of part 3. In particular
+#   `softmax` is not `scipy.special.softmax`, and `backward` applies the formulas of part 4
+#   (exactly, up to rounding), not finite differences or automatic differentiation. The hidden
+#   tests check this.
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import logging
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
+
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
+
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
+import logging
 import time
-
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import matplotlib.pyplot as plt
@@ -159,6 +179,8 @@ _one = softmax(_Z[:1] * 40.0)
 nnkit.grading.expect_close(_one, scipy.special.softmax(_Z[:1] * 40.0, axis=1), "softmax of one row")
 nnkit.grading.expect_close(softmax(_Z[:, :1]), np.ones((12, 1)), "softmax with a single class")
 nnkit.grading.expect_dtype(softmax(np.array([[1, 2], [3, 4]])), "float", "softmax of integer logits")
+nnkit.grading.expect_own_code(softmax, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"),
+                              "softmax")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -186,6 +208,9 @@ nnkit.grading.expect_close(cross_entropy(_P0, _y0), -(np.log(1e-12) + 0.0 + np.l
                            "cross_entropy with a zero probability on the true class (clip)")
 nnkit.grading.expect_close(one_hot(np.array([0, 0]), 3), [[1, 0, 0], [1, 0, 0]], "one_hot, absent classes")
 nnkit.grading.expect_close(cross_entropy(_P[:1], _y[:1]), -np.log(_P[0, _y[0]]), "cross_entropy, one example")
+for _f in (one_hot, cross_entropy):
+    nnkit.grading.expect_own_code(_f, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"),
+                                  _f.__name__)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -397,6 +422,24 @@ for _act, _n in [("sigmoid", 7), ("relu", 7), ("sigmoid", 1), ("relu", 1)]:
         _num = numerical_gradient(lambda _w, p=_p, X=_X, y=_y, a=_act: _ref_loss(p, X, y, a), _p[_key])
         nnkit.grading.expect_close(_g[_key], _num, f"gradient of {_key} ({_act}, n={_n})",
                                    rtol=1e-5, atol=1e-8)
+# the formulas, exact up to rounding: finite differences (even nnkit's) cannot get this close
+_rng = np.random.default_rng(1618)
+for _act in ("sigmoid", "relu"):
+    _p = {"W1": _rng.normal(size=(5, 6)), "b1": np.r_[0.0, 0.0, _rng.normal(size=4)],
+          "W2": _rng.normal(scale=1.5, size=(6, 4)), "b2": _rng.normal(size=4)}
+    _X = _rng.normal(scale=1.5, size=(9, 5))
+    _X[0] = 0.0  # Z2 is exactly 0 in units 0 and 1 of the first example: phi'(0) = 0 for the ReLU
+    _y = _rng.integers(0, 4, size=9)
+    _P, _cache = forward(_p, _X, activation=_act)
+    _A2, _Z2 = np.array(_cache["A2"], dtype=float), np.array(_cache["Z2"], dtype=float)
+    _V2 = (np.array(_P, dtype=float) - np.eye(4)[_y]) / 9
+    _V1 = (_V2 @ _p["W2"].T) * (_A2 * (1.0 - _A2) if _act == "sigmoid" else (_Z2 > 0))
+    _want = {"W1": _X.T @ _V1, "b1": _V1.sum(axis=0), "W2": _A2.T @ _V2, "b2": _V2.sum(axis=0)}
+    _g = backward(_p, _X, _y, _P, _cache, activation=_act)
+    for _key in _want:
+        nnkit.grading.expect_close(_g[_key], _want[_key], f"gradient of {_key} ({_act}), to rounding error",
+                                   rtol=1e-9, atol=1e-12)
+nnkit.grading.expect_own_code(backward, ("nnkit", "keras", "tensorflow", "torch", "jax"), "backward")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -454,6 +497,13 @@ for _step in range(3):
     for _k in _rp:
         nnkit.grading.expect_close(_v[_k], _rv[_k], f"velocity of {_k} after step {_step + 1}")
         nnkit.grading.expect_close(_p[_k], _rp[_k], f"{_k} after step {_step + 1}")
+_p = {"W1": np.ones((2, 2)), "b1": np.ones(2), "W2": np.ones((2, 1)), "b2": np.ones(1)}
+_g = {k: np.full(a.shape, 2.0) for k, a in _p.items()}
+_v = {k: np.zeros(a.shape) for k, a in _p.items()}
+nnkit.grading.expect(momentum_step(_p, _g, _v, eta=0.5, momentum=0.0, l2=1.0) is None,
+                     "momentum_step returns nothing (it updates the dicts it is given)")
+nnkit.grading.expect_close(_p["W1"], np.full((2, 2), -0.5), "W1 after a step with mu = 0 and L2 = 1")
+nnkit.grading.expect_close(_p["b2"], np.zeros(1), "b2 after a step with mu = 0 (no L2 on biases)")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -596,8 +646,30 @@ expect(numpy_acc >= 0.94, f"the network should classify at least 94% of the test
 ### BEGIN HIDDEN TESTS
 import nnkit.grading
 
-_params, _losses = train(X_train, y_train, 10, n_hidden=48, activation="relu", eta=0.05,
-                         momentum=0.9, l2=1e-3, epochs=8, batch_size=25, seed=17)
+nnkit.grading.expect_own_code(train, ("sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"), "train")
+_calls = {"minibatches": 0, "forward": 0, "backward": 0, "momentum_step": 0}
+
+
+def _counted(name, f):
+    def wrapper(*args, **kwargs):
+        _calls[name] += 1
+        return f(*args, **kwargs)
+    return wrapper
+
+
+_originals = {name: globals()[name] for name in _calls}
+globals().update({name: _counted(name, f) for name, f in _originals.items()})
+try:
+    _params, _losses = train(X_train, y_train, 10, n_hidden=48, activation="relu", eta=0.05,
+                             momentum=0.9, l2=1e-3, epochs=8, batch_size=25, seed=17)
+finally:
+    globals().update(_originals)
+_steps = 8 * int(np.ceil(len(X_train) / 25))
+nnkit.grading.expect(_calls["minibatches"] == 8, "train draws its mini-batches with minibatches, once per epoch")
+nnkit.grading.expect(_calls["momentum_step"] == _steps and _calls["backward"] == _steps,
+                     "train runs backward and momentum_step once per mini-batch")
+nnkit.grading.expect(_calls["forward"] >= _steps, "train runs forward on every mini-batch")
+nnkit.grading.expect_equal(len(_losses), 8, "one loss per epoch")
 _A2 = np.maximum(X_test @ _params["W1"] + _params["b1"], 0.0)
 _acc = float(np.mean(np.argmax(_A2 @ _params["W2"] + _params["b2"], axis=1) == y_test))
 nnkit.grading.expect(_acc >= 0.93, f"a ReLU network should reach 93% on the test digits, got {_acc:.3f}")
@@ -688,6 +760,29 @@ nnkit.grading.expect_close(float(np.asarray(_m.optimizer.learning_rate)), 0.03, 
 nnkit.grading.expect_close(_m.optimizer.momentum, 0.6, "momentum", rtol=1e-6)
 nnkit.grading.expect("sparsecategoricalcrossentropy" in str(_m.loss).lower().replace("_", ""),
                      "sparse categorical cross-entropy")
+# two Keras steps from given weights equal two steps of the update rule of part 5
+_rng = np.random.default_rng(808)
+_p = {"W1": _rng.normal(size=(13, 7)), "b1": _rng.normal(size=7), "W2": _rng.normal(size=(7, 4)),
+      "b2": _rng.normal(size=4)}
+_m.set_weights([_p["W1"], _p["b1"], _p["W2"], _p["b2"]])
+_v = {k: np.zeros_like(a) for k, a in _p.items()}
+for _step in range(2):
+    _X = _rng.normal(size=(6, 13)).astype(np.float32)
+    _y = _rng.integers(0, 4, size=6)
+    _m.train_on_batch(_X, _y)
+    _Z2 = _X @ _p["W1"] + _p["b1"]
+    _Z3 = np.maximum(_Z2, 0.0) @ _p["W2"] + _p["b2"]
+    _E = np.exp(_Z3 - _Z3.max(axis=1, keepdims=True))
+    _V2 = (_E / _E.sum(axis=1, keepdims=True) - np.eye(4)[_y]) / 6
+    _V1 = (_V2 @ _p["W2"].T) * (_Z2 > 0)
+    _g = {"W1": _X.T @ _V1 + 0.2 * _p["W1"], "b1": _V1.sum(axis=0),
+          "W2": np.maximum(_Z2, 0.0).T @ _V2 + 0.2 * _p["W2"], "b2": _V2.sum(axis=0)}
+    for _k in _p:
+        _v[_k] = 0.6 * _v[_k] - 0.03 * _g[_k]
+        _p[_k] = _p[_k] + _v[_k]
+    for _k, _w in zip(["W1", "b1", "W2", "b2"], _m.get_weights()):
+        nnkit.grading.expect_close(_w, _p[_k], f"{_k} after Keras step {_step + 1} (SGD, momentum, L2)",
+                                   rtol=1e-4, atol=1e-5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -735,6 +830,10 @@ import nnkit.grading
 _pred = np.argmax(keras_model.predict(X_test, verbose=0), axis=1)
 nnkit.grading.expect(float(np.mean(_pred == y_test)) >= 0.9, "the trained Keras model's test accuracy")
 nnkit.grading.expect_equal(keras_model.count_params(), 64 * 64 + 64 + 64 * 10 + 10, "the Keras model's size")
+nnkit.grading.expect_close([_l.kernel_regularizer.get_config()["l2"] for _l in keras_model.layers],
+                           [CONFIG["l2"] / 2] * 2, "the trained Keras model's L2 factors", rtol=1e-6)
+nnkit.grading.expect_close([float(np.asarray(keras_model.optimizer.learning_rate)), keras_model.optimizer.momentum],
+                           [CONFIG["eta"], CONFIG["momentum"]], "the trained Keras model's SGD settings", rtol=1e-6)
 ### END HIDDEN TESTS
 
 # %%

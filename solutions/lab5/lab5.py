@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 5 — Regularisers and callbacks in Keras
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab5/lab5.ipynb)
-#
 # A network with many more weights than training examples learns the training set by heart:
 # its training loss keeps falling while the validation loss stalls or rises. This lab gives
 # you two kinds of tools against it. **Regularisers** change the model: an L2 penalty on the
@@ -35,24 +33,43 @@
 #
 # **Conventions:** Keras 3 with the TensorFlow backend; labels are integers, so every model
 # ends in a softmax and uses the loss `"sparse_categorical_crossentropy"`; always pass
-# `verbose=0` to `fit`, `evaluate` and `predict`.
+# `verbose=0` to `fit`, `evaluate` and `predict`. Use Keras and numpy freely: this lab is
+# about using them. What you may not do is special-case the visible tests: the hidden tests
+# build other models, drive your callbacks through other epochs and call your functions with
+# other arguments.
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import logging
-import os
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
+
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
+
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup()
+
+# %%
+import logging
 import types
-
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import keras
 import matplotlib.pyplot as plt
@@ -362,6 +379,8 @@ nnkit.grading.expect(_drive(_cb, [{"loss": 1.0}, {"val_auc": 0.4}, {"val_auc": 0
 # for `patience` epochs. By default the model keeps the weights of the *last* epoch, which
 # are `patience` epochs worse than the best ones. Return an `EarlyStopping` that watches the
 # validation loss, waits `patience` epochs, and restores the best weights at the end.
+# Other arguments are up to you (a `verbose` message, a small `min_delta`...), provided that a
+# validation loss at least 0.05 below the best so far always counts as an improvement.
 
 # %% nbgrader={"grade": false, "grade_id": "early_stopping", "locked": false, "schema_version": 3, "solution": true}
 def make_early_stopping(patience):
@@ -399,17 +418,41 @@ expect_equal(len(val_loss), min(best + 2 + 1, 12), "number of epochs run with pa
 for got, kept in zip(net.get_weights(), snapshots.weights[best]):
     expect_close(got, kept, f"the model should end with the weights of its best epoch ({best})")
 ### BEGIN HIDDEN TESTS
+import types
+
 import nnkit.grading
 
-for _patience in (1, 4):
+_VAL = [1.0, 0.8, 0.9, 0.6, 0.7, 0.65, 0.9, 0.5, 0.55, 0.6, 0.7, 0.52, 0.4, 0.9]
+
+
+def _drive_early(callback, epochs):
+    """Run callback over scripted epochs on a stand-in model; (epochs run, weights it ends with)."""
+    state = {"w": None}
+    model = types.SimpleNamespace(stop_training=False, get_weights=lambda: [np.copy(state["w"])],
+                                  set_weights=lambda w: state.update(w=np.copy(w[0])))
+    callback.set_model(model)
+    callback.on_train_begin({})
+    ran = 0
+    for epoch in range(epochs):
+        callback.on_epoch_begin(epoch, {})
+        state["w"] = np.full(3, float(epoch))  # the weights "after" this epoch
+        # the training loss keeps falling: only a monitor of the validation loss stops
+        callback.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": _VAL[epoch],
+                                      "accuracy": 0.5, "val_accuracy": 0.5})
+        ran = epoch + 1
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    return ran, float(state["w"][0])
+
+
+for _patience, _ran, _best in [(1, 3, 1), (2, 6, 3), (4, 12, 7), (6, 14, 12)]:
     _es = make_early_stopping(_patience)
     nnkit.grading.expect(isinstance(_es, keras.callbacks.EarlyStopping), "an EarlyStopping callback")
-    nnkit.grading.expect(_es.monitor == "val_loss", "monitor the validation loss")
-    nnkit.grading.expect(_es.patience == _patience, "patience")
-    nnkit.grading.expect(_es.restore_best_weights is True, "restore the best weights")
-    nnkit.grading.expect(_es.mode in ("auto", "min"), "the validation loss should decrease")
-    nnkit.grading.expect(_es.min_delta == 0 and _es.baseline is None and _es.start_from_epoch == 0,
-                         "keep the other settings at their defaults")
+    _got_ran, _got_w = _drive_early(_es, len(_VAL))
+    nnkit.grading.expect(_got_ran == _ran, f"patience {_patience}: stops after the right number of epochs "
+                                           f"without improvement of the validation loss")
+    nnkit.grading.expect(_got_w == _best, f"patience {_patience}: ends with the weights of the best epoch")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -454,12 +497,19 @@ _s = step_decay(0.3, 0.1, 3)
 nnkit.grading.expect_close([_s(_e, 99.0) for _e in range(8)], [0.3 * 0.1 ** (_e // 3) for _e in range(8)],
                            "step_decay(0.3, 0.1, 3)")
 _s = step_decay(2e-3, 0.8, 1)
-nnkit.grading.expect_close([_s(_e) for _e in range(4)], [2e-3, 1.6e-3, 1.28e-3, 1.024e-3],
-                           "step_decay(2e-3, 0.8, 1), called without lr")
-nnkit.grading.expect(isinstance(_s(0), float), "the schedule returns a float")
+_lr = 2e-3
+for _e, _want in enumerate([2e-3, 1.6e-3, 1.28e-3, 1.024e-3]):  # fed back its own rate, as Keras does
+    _lr = _s(_e, _lr)
+    nnkit.grading.expect_close(_lr, _want, f"step_decay(2e-3, 0.8, 1) at epoch {_e}, given the current rate")
+    nnkit.grading.expect(isinstance(_lr, float), "the schedule returns a float")
 _s = step_decay(0.01, 0.5, 10)
-nnkit.grading.expect_close([_s(9), _s(10), _s(19), _s(20)], [0.01, 0.005, 0.005, 0.0025],
-                           "step_decay at the drop boundaries")
+nnkit.grading.expect_close([_s(9, 1.0), _s(10, 1.0), _s(19, 1.0), _s(20, 1.0), _s(9, 1.0)],
+                           [0.01, 0.005, 0.005, 0.0025, 0.01],
+                           "step_decay at the drop boundaries, and again for an earlier epoch")
+_r = fresh_tiny().fit(X_tiny, y_tiny, epochs=3, batch_size=16, verbose=0,
+                      callbacks=[keras.callbacks.LearningRateScheduler(step_decay(0.04, 0.25, 1))])
+nnkit.grading.expect_close(_r.history["learning_rate"], [0.04, 0.01, 0.0025],
+                           "learning rates used by fit with step_decay(0.04, 0.25, 1)", rtol=1e-6)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -565,8 +615,16 @@ def _gap(model):
 
 _plain, _regularised = _gap(models["plain"]), _gap(models["L2 + dropout"])
 nnkit.grading.expect(_regularised < _plain, "the regularised model's gap should be the smaller")
-nnkit.grading.expect([type(_l).__name__ for _l in models["L2 + dropout"].layers].count("Dropout") == 2,
-                     "the regularised model has dropout")
+nnkit.grading.expect_close([gaps["plain"], gaps["L2 + dropout"]], [_plain, _regularised],
+                           "gaps: the gap of each trained model", rtol=1e-4, atol=1e-5)
+for _name, _kinds in [("plain", ["Dense", "Dense", "Dense"]),
+                      ("L2 + dropout", ["Dense", "Dropout", "Dense", "Dropout", "Dense"])]:
+    _layers = models[_name].layers
+    nnkit.grading.expect_equal([type(_l).__name__ for _l in _layers], _kinds, f"the {_name} model's layers")
+    nnkit.grading.expect_equal([_l.units for _l in _layers if hasattr(_l, "units")], [256, 256, 10],
+                               f"the {_name} model's widths")
+nnkit.grading.expect_close([models["L2 + dropout"].layers[_i].kernel_regularizer.get_config()["l2"] for _i in (0, 2)],
+                           [1e-3, 1e-3], "the regularised model's L2 factors")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -9,8 +9,6 @@
 # %% [markdown]
 # # Lab 6 — Which instrument is playing? MFCCs and a Keras MLP
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nn-course/keras-nn-course/blob/main/solutions/lab6/lab6.ipynb)
-#
 # You will classify one-second notes into ten instrument families (keyboard, mallet, organ,
 # guitar, bass, strings, brass, reed, pipe, synth lead). A raw waveform has 16 000 numbers and
 # says little directly; **mel-frequency cepstral coefficients** (MFCCs) describe the shape of
@@ -33,7 +31,10 @@
 # it and do not delete or copy cells: the grader finds your answers by the cells' ids.
 # Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
 # The whole notebook should run in well under a minute; keep `verbose=0` in `fit`, `evaluate`
-# and `predict`.
+# and `predict`. Keras, librosa and numpy are yours to use where the text says; `standardize`
+# and `confusion_matrix` are your own numpy code (no scikit-learn, scipy, pandas or Keras
+# there), and the hidden tests check it, as they check every function on other inputs than the
+# visible tests.
 #
 # **The data** (`coursedata.instruments`): the training notes come from the FluidR3_GM
 # soundfont, the validation notes from TimGM6mb and the test notes from MuseScore_General_Lite.
@@ -44,18 +45,34 @@
 # ## Setup
 
 # %%
+# Setup, the same in every notebook: on Colab, install the course package (the version that
+# matches this notebook), then make ready what this notebook needs.
+import importlib.util
 import subprocess
 import sys
 
-if "google.colab" in sys.modules:  # on Colab, install the course helpers (once per runtime)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "nn-course @ git+https://github.com/nn-course/keras-nn-course"], check=True)
+COURSE_PACKAGE = "nn-course-student @ https://github.com/nn-course/keras-nn-course/archive/v0.1.0.zip"
+if importlib.util.find_spec("nnkit") is None:
+    class SetupFailed(Exception):
+        def _render_traceback_(self):  # IPython shows this line instead of a traceback
+            return [f"Setup failed: {self}"]
 
-import os
+    if "google.colab" not in sys.modules:
+        raise SetupFailed("the course package is not installed in this Python; "
+                          "install it as the course README says, then restart the kernel")
+    if subprocess.run([sys.executable, "-m", "pip", "install", "-q", COURSE_PACKAGE],
+                      capture_output=True).returncode:
+        raise SetupFailed("could not install the course package; check that this runtime is online "
+                          "(or upload the course wheel and %pip install it), then run this cell again")
+    importlib.invalidate_caches()
+
+from nnkit.colab import setup
+
+setup(needs=("instruments",))
+
+# %%
 import warnings
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 warnings.filterwarnings("ignore")  # librosa and numba may warn about versions and caching
 
 import keras
@@ -148,6 +165,10 @@ _w64 = _rng.normal(0.0, 0.1, size=(2, 9000))  # float64 input must still give fl
 _f = mfcc_features(_w64, 24000, 6, ("std", "delta_std", "mean"))
 nnkit.grading.expect_shape(_f, (2, 18), "mfcc_features(2 waveforms, n_mfcc=6, three summaries)")
 nnkit.grading.expect(np.asarray(_f).dtype == np.float32, "mfcc_features must return float32")
+_m = librosa.feature.mfcc(y=_w64, sr=24000, n_mfcc=6)
+nnkit.grading.expect_close(_f[:, 12:], _m.mean(axis=-1), "the third block ('mean') of summary "
+                           "('std', 'delta_std', 'mean'): one block per name, in the order given",
+                           rtol=1e-4, atol=1e-3)
 _f1 = mfcc_features(_w64[0].astype(np.float32), 24000, 4, ("delta_mean",))
 nnkit.grading.expect_shape(_f1, (1, 4), "mfcc_features of one waveform, one summary")
 ### END HIDDEN TESTS
@@ -242,7 +263,9 @@ print(X_train.shape, X_val.shape, X_test.shape)
 # **training** mean and standard deviation (`ddof=0`), as `float32`. The validation and test
 # sets play the part of data that arrives later, one note at a time: their own statistics must
 # not enter. A column that is constant in the training set (standard deviation 0) is divided by 1
-# instead, so that it becomes 0 rather than `nan`. Do not modify the arguments.
+# instead, so that it becomes 0 rather than `nan`. Do not modify the arguments. Write it with
+# numpy: not with scikit-learn's `StandardScaler` (or scipy, pandas, Keras); the hidden tests
+# check this.
 
 # %% nbgrader={"grade": false, "grade_id": "standardize", "locked": false, "schema_version": 3, "solution": true}
 def standardize(train, *others):
@@ -292,6 +315,7 @@ nnkit.grading.expect_close(_out[2], (_C0 - _m) / _s,
                            rtol=1e-5, atol=1e-5)
 nnkit.grading.expect_equal(_A, _A0, "standardize must not modify the training set")
 nnkit.grading.expect_equal(_B, _B0, "standardize must not modify the other arrays")
+nnkit.grading.expect_own_code(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "standardize")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_standardize_edge", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -312,6 +336,7 @@ nnkit.grading.expect_close(_Bs, (_B - _m) / _s, "one later example, constant col
 nnkit.grading.expect(np.asarray(_Bs).dtype == np.float32, "standardize must return float32")
 (_only,) = standardize(_A)
 nnkit.grading.expect_close(_only, (_A - _m) / _s, "standardize(train) alone", rtol=1e-5, atol=1e-5)
+nnkit.grading.expect_own_code(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "standardize")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -494,13 +519,14 @@ import nnkit.grading
 
 _rng = np.random.default_rng(64)
 _x = _rng.normal(size=(96, 5)).astype(np.float32)
-_y = (_x[:, 0] > 0).astype(np.int64) + (_x[:, 1] > 0.5)
+_y = np.where(_x[:, 0] > 0, 2, 0) + (_x[:, 1] > 1.0)  # classes 0, 1, 2 and 3: 1 and 3 are rare
+_y[_y == 1] = 0  # class 1 absent: still 4 outputs (n_classes from the largest label)
 _xv, _yv = _x[:32] + 0.1, _y[:32]
 _kw = dict(hidden=(8,), dropout=0.0, l2=0.0)
 _h = lr_search([0.003, 0.1], _x, _y, _xv, _yv, epochs=2, batch_size=32, seed=11, **_kw)
 nnkit.grading.expect(sorted(_h) == [0.003, 0.1], f"keys: expected [0.003, 0.1], got {list(_h)}")
 keras.utils.set_random_seed(11)
-_ref = build_model(5, 3, learning_rate=0.1, **_kw).fit(_x, _y, validation_data=(_xv, _yv), epochs=2,
+_ref = build_model(5, 4, learning_rate=0.1, **_kw).fit(_x, _y, validation_data=(_xv, _yv), epochs=2,
                                                         batch_size=32, verbose=0).history
 nnkit.grading.expect_close(_h[0.1]["loss"], _ref["loss"],
                            "training loss of the second rate (seeded again, its own learning rate)",
@@ -532,6 +558,9 @@ _fake2 = {1e-4: {"loss": [1.0], "val_loss": [0.7]},
           1.0: {"loss": [float("nan")], "val_loss": [float("nan")]},
           1e-2: {"loss": [0.5], "val_loss": [0.71]}}
 nnkit.grading.expect(best_learning_rate(_fake2) == 1e-4, "a diverged (nan) run must not win")
+_fake3 = {1.0: {"loss": [float("nan")] * 2, "val_loss": [float("nan"), float("inf")]},
+          0.1: {"loss": [1.0, 0.5], "val_loss": [0.9, 0.8]}}
+nnkit.grading.expect(best_learning_rate(_fake3) == 0.1, "a diverged (nan, inf) run must not win, even first")
 _h = {r: histories[r] for r in RATES}
 _score = {r: min(v for v in _h[r]["val_loss"] if np.isfinite(v)) for r in RATES}
 nnkit.grading.expect(best_lr == min(_score, key=_score.get), "best_lr must come from your search")
@@ -548,7 +577,9 @@ nnkit.grading.expect(best_lr == min(_score, key=_score.get), "best_lr must come 
 # First write `confusion_matrix(y_true, y_pred, n_classes)`: an integer array of shape
 # `(n_classes, n_classes)` whose entry `[i, j]` counts the notes of true class `i` predicted as
 # class `j` (rows: true class), with a row and a column for every class, also one that does not
-# occur.
+# occur. Write it with numpy: not with `sklearn.metrics.confusion_matrix` (the Setup imports it
+# as `sk_confusion_matrix` for the hidden tests only), TensorFlow or pandas; the hidden tests
+# check this.
 
 # %% nbgrader={"grade": false, "grade_id": "confusion", "locked": false, "schema_version": 3, "solution": true}
 def confusion_matrix(y_true, y_pred, n_classes):
@@ -596,6 +627,24 @@ nnkit.grading.expect(abs(_acc - test_accuracy) < 1e-6,
                      "test_accuracy must be the final model's accuracy on the test notes")
 nnkit.grading.expect(_acc > 0.45,
                      f"the final model's test accuracy is {_acc:.3f}, expected above 0.45")
+nnkit.grading.expect(isinstance(test_accuracy, float), "test_accuracy is a float")
+nnkit.grading.expect_equal(np.asarray(y_pred), _pred, "y_pred: the final model's most probable classes")
+# the features and the model are the ones this notebook built: its MFCCs, standardised with the
+# training statistics, and build_model's network trained with the chosen rate
+_wt, _ = instruments.load("train")
+nnkit.grading.expect_close(X_train[:100], features_of(_wt[:100]),
+                           "X_train: the features of the training notes", rtol=1e-5, atol=1e-5)
+_mu, _sd = np.asarray(X_train, float).mean(axis=0), np.asarray(X_train, float).std(axis=0)
+nnkit.grading.expect_close(Z_test, (np.asarray(X_test, float) - _mu) / np.where(_sd > 0, _sd, 1.0),
+                           "Z_test: the test features standardised with the training statistics",
+                           rtol=1e-4, atol=1e-4)
+_kinds = [type(_l).__name__ for _l in final_model.layers]
+_want = ["Dense", "Dropout"] * len(MODEL_KWARGS["hidden"]) + ["Dense"]
+nnkit.grading.expect(isinstance(final_model, keras.Sequential) and _kinds == _want,
+                     "final_model: the network of build_model with MODEL_KWARGS")
+nnkit.grading.expect_close(float(np.asarray(final_model.optimizer.learning_rate)), best_lr,
+                           "final_model's learning rate: the best one found", rtol=1e-6)
+nnkit.grading.expect_equal(len(final_history.history["loss"]), 30, "final_model trained for 30 epochs")
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_confusion", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -620,6 +669,9 @@ nnkit.grading.expect_equal(confusion_matrix(np.array([2]), np.array([0]), 3),
                            np.array([[0, 0, 0], [0, 0, 0], [1, 0, 0]]),
                            "confusion matrix of one example")
 nnkit.grading.expect_dtype(confusion_matrix(_t, _p, 6), "int", "confusion matrix")
+nnkit.grading.expect_equal(cm, sk_confusion_matrix(y_test, y_pred, labels=range(N_CLASSES)),
+                           "cm: the confusion matrix of the final model's test predictions")
+nnkit.grading.expect_own_code(confusion_matrix, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "confusion_matrix")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -1,7 +1,7 @@
 """Where student code runs: an allow-list bubblewrap sandbox, with resource limits.
 
 A grading slot keeps one sandbox alive for many submissions; student kernels are forked inside
-it (see :mod:`autograder.kernels`). The sandbox sees only what :func:`visible_paths` lists, all
+it (see :mod:`autograder.engine.kernels`). The sandbox sees only what :func:`visible_paths` lists, all
 read-only: the system's programs and libraries, a few files of ``/etc``, the Python installation
 and its packages, the course's helper packages and the generated-data cache. Everything else on
 the machine (``/home``, ``/root``, the host's ``/tmp``, the course's ``solutions/``, the

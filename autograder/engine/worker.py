@@ -4,7 +4,7 @@ A job is plain data (picklable) that carries the submission's bytes, and so is i
 which carries the scores, a reason and the autograded notebook's bytes. The worker process runs
 nbgrader's autograde *outside* the sandbox, in a folder of its own that no kernel can see (the
 job's gradebook, with every hidden test, lives there); only the kernels it starts, forked from
-the slot's zygote, run inside the sandbox (:mod:`autograder.kernels`). Only the coordinating
+the slot's zygote, run inside the sandbox (:mod:`autograder.engine.kernels`). Only the coordinating
 process writes the course's gradebook, from the job's result.
 """
 
@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.sandbox import Limits
+from autograder.engine.devices import THREAD_VARIABLES
+from autograder.engine.sandbox import Limits
 
 #: Errors in an autograded notebook, or in nbgrader's log, and what they mean to a person.
 TROUBLE = {
@@ -41,20 +42,26 @@ class SlotSettings:
     read_only: tuple[str, ...] = ()
     device_files: tuple[str, ...] = ()
 
+    @property
+    def kernel_threads(self) -> int:
+        """Threads each kernel of the slot may use (its thread caps, else this machine's)."""
+        name = THREAD_VARIABLES[0]
+        return int(self.env.get(name) or os.environ.get(name) or 1)
+
 
 @dataclass(frozen=True)
 class Job:
-    """Grade ``notebook`` (the bytes handed in) as ``student``'s hand-in of ``lab``."""
+    """Grade ``notebook`` (the bytes handed in) as ``student``'s hand-in of ``lab``, starting
+    from the template gradebook whose SHA-256 is ``template`` (sent to workers separately,
+    once). Plain data: nothing in it names a file of the coordinator."""
 
     lab: str
     student: str
     notebook: bytes
     notebook_name: str
-    template_db: Path
+    template: str
     cell_timeout: int
     notebook_timeout: int
-    cell_cpu_seconds: float = 0.0
-    slot: SlotSettings = SlotSettings()
 
 
 @dataclass
@@ -75,6 +82,7 @@ class JobResult:
     reason: str | None
     seconds: float
     autograded: bytes | None = None
+    retry: bool = False  # not the submission's fault: grade it again on the next run
 
     @property
     def graded(self) -> bool:
@@ -101,7 +109,7 @@ def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int,
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import Execute
 
-    from autograder.kernels import ForkedExecute
+    from autograder.engine.kernels import ForkedExecute
     from autograder.nbconfig import course_config
 
     config = course_config(folder, folder, cell_timeout * WALL_FACTOR)
@@ -133,7 +141,7 @@ def _serve(slot: Path) -> int:
     import nbclient  # noqa: F401  (warm: imported once, before any submission)
     from nbgrader.apps import NbGraderAPI  # noqa: F401
 
-    from autograder import kernels
+    from autograder.engine import kernels
     from autograder.nbconfig import apply_kernel_env
 
     requests = os.fdopen(os.dup(0), "r")

@@ -15,7 +15,6 @@ import dataclasses
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,12 +26,11 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from autograder.canaries import FORGED
-from autograder.kernels import python_module
-from autograder.nbconfig import COURSE_ID
-from autograder.safeio import read_regular
-from autograder.sandbox import limiter, wipe
-from autograder.worker import (
+from autograder.engine.canaries import FORGED
+from autograder.engine.kernels import python_module
+from autograder.engine.safeio import read_regular
+from autograder.engine.sandbox import limiter, wipe
+from autograder.engine.worker import (
     SETTINGS_ENV,
     CellScore,
     Job,
@@ -41,10 +39,15 @@ from autograder.worker import (
     failure_reason,
     trouble_in,
 )
+from autograder.nbconfig import COURSE_ID
 
 #: Seconds a worker may take to import nbgrader and start its zygote (generous: a loaded
 #: machine is slow); a worker that is not ready by then is started once more.
 START_TIMEOUT = 900
+
+#: Where grading's scratch folders go, whatever ``$TMPDIR`` says: kernels' Unix socket paths
+#: live there and must stay under the system's limit of 107 bytes.
+SCRATCH_PARENT = "/tmp"
 
 #: The largest autograded notebook kept for feedback (a flood of output is dropped).
 MAX_AUTOGRADED_BYTES = 64 * 1024 * 1024
@@ -101,7 +104,7 @@ class Slot:
                SETTINGS_ENV: json.dumps(dataclasses.asdict(self.settings))}
         log = open(self.folder / "worker.log", "w")  # noqa: SIM115 (owned by the process)
         self.proc = subprocess.Popen(
-            python_module("autograder.worker", str(self.folder)), stdin=subprocess.PIPE,
+            python_module("autograder.engine.worker", str(self.folder)), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=self.folder,
             preexec_fn=limiter(self.settings.limits), start_new_session=True)
         self.lines = queue.Queue()
@@ -143,27 +146,28 @@ class Slot:
         except (WorkerFailed, OSError):
             self.start()  # once more; a second failure is reported for this job alone
 
-    def _prepare(self, job: Job) -> Path:
+    def _prepare(self, job: Job, template: bytes) -> Path:
         folder = self.folder / "job"
         wipe(folder)
         wipe(self.folder / "runtime")
-        shutil.copyfile(job.template_db, folder / "gradebook.db")
+        (folder / "gradebook.db").write_bytes(template)
         target = folder / "submitted" / job.student / job.lab
         target.mkdir(parents=True)
         (target / job.notebook_name).write_bytes(job.notebook)
         return folder
 
-    def run(self, job: Job) -> JobResult:
-        """Grade ``job`` in this slot; never raises for what the submission does."""
+    def run(self, job: Job, template: bytes) -> JobResult:
+        """Grade ``job`` in this slot, from the template gradebook's bytes; never raises for
+        what the submission does."""
         start = time.perf_counter()
         try:
             self._ensure_started()
         except (WorkerFailed, OSError) as exc:
             return JobResult(job.student, [], f"not graded: {exc}; grade this student again",
-                             time.perf_counter() - start)
-        folder = self._prepare(job)
+                             time.perf_counter() - start, retry=True)
+        folder = self._prepare(job, template)
         request = {"lab": job.lab, "student": job.student, "cell_timeout": job.cell_timeout,
-                   "cell_cpu_seconds": job.cell_cpu_seconds}
+                   "cell_cpu_seconds": float(job.cell_timeout * self.settings.kernel_threads)}
         reason = forged = None
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
@@ -191,18 +195,19 @@ class Slot:
         return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded)
 
 
-def run_job(job: Job) -> JobResult:
+def run_job(job: Job, template: bytes, settings: SlotSettings) -> JobResult:
     """Grade one job in a fresh slot of its own (what a plain ``Executor`` runs)."""
-    with tempfile.TemporaryDirectory(prefix="ag-") as tmp:
-        slot = Slot(Path(tmp), job.slot)
+    with tempfile.TemporaryDirectory(prefix="ag-", dir=SCRATCH_PARENT) as tmp:
+        slot = Slot(Path(tmp), settings)
         try:
-            return slot.run(job)
+            return slot.run(job, template)
         finally:
             slot.stop()
 
 
 class WarmPool:
-    """``submit(job)`` futures served by ``size`` warm slots under ``root``."""
+    """``size`` warm slots under ``root``: :meth:`run` grades a job on the next free one,
+    :meth:`submit` does it in the background."""
 
     def __init__(self, size: int, root: Path, settings: list[SlotSettings]):
         self.root = root
@@ -211,6 +216,7 @@ class WarmPool:
             self.free.put(Slot(root / f"s{i}", settings[i % len(settings)]))
         self.threads = ThreadPoolExecutor(max_workers=max(size, 1))
         self.slots = list(self.free.queue)
+        self.closed = False
 
     def start(self) -> WarmPool:
         """Start every slot's worker now, in the background; the first jobs then find them
@@ -228,19 +234,25 @@ class WarmPool:
         finally:
             self.free.put(slot)
 
-    def _run(self, job: Job) -> JobResult:
+    def run(self, job: Job, template: bytes) -> JobResult:
+        """Grade ``job`` on the next free slot (waiting for one); after :meth:`shutdown`, a
+        result that says it was not graded."""
         slot = self.free.get()
         try:
-            return slot.run(job)
+            if self.closed:
+                return JobResult(job.student, [], "not graded: the grading worker shut down; "
+                                 "grade this student again", 0.0, retry=True)
+            return slot.run(job, template)
         finally:
             self.free.put(slot)
 
-    def submit(self, fn, job: Job) -> Future:
-        """Run ``job`` on the next free slot (``fn`` is ignored: the slot's worker grades)."""
-        return self.threads.submit(self._run, job)
+    def submit(self, job: Job, template: bytes) -> Future:
+        """:meth:`run` in the background."""
+        return self.threads.submit(self.run, job, template)
 
     def shutdown(self, cancel: bool = False) -> None:
         """Stop every worker; with ``cancel``, jobs not yet started are dropped."""
+        self.closed = cancel
         self.threads.shutdown(wait=not cancel, cancel_futures=cancel)
         for slot in self.slots:
             slot.stop()

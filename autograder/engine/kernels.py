@@ -2,7 +2,7 @@
 
 Starting a kernel and importing numpy, matplotlib, scikit-learn or TensorFlow costs seconds of
 CPU per submission, the same seconds every time. A grading slot keeps one *zygote*: a process,
-inside the slot's sandbox (:mod:`autograder.sandbox`), that has imported ipykernel and the
+inside the slot's sandbox (:mod:`autograder.engine.sandbox`), that has imported ipykernel and the
 modules the lab's notebook imports, and does nothing else. Each kernel is a ``fork()`` of it,
 so it starts with those modules loaded; nothing a submission does reaches the zygote's memory.
 Between submissions the zygote kills every process the last one left in the sandbox and wipes
@@ -15,7 +15,7 @@ unchanged. The grading worker, outside the sandbox, talks to the kernel over Uni
 the slot's runtime folder (the sandbox has no network, not even the host's loopback).
 :class:`ForkedExecute` times each cell by the kernel's CPU time, not the wall clock, so a busy
 machine does not turn right answers into timeouts, and checks the canary cells
-(:mod:`autograder.canaries`) that tell whether the kernel's replies can be trusted.
+(:mod:`autograder.engine.canaries`) that tell whether the kernel's replies can be trusted.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
-from autograder.canaries import plant, verdict
-from autograder.sandbox import (
+from autograder.engine.canaries import plant, verdict
+from autograder.engine.sandbox import (
     BOX,
     Limits,
     bubblewrap,
@@ -178,7 +178,7 @@ class Zygote:
         args = ["--box", str(self.box), "--cpu", str(self.limits.cpu_seconds),
                 "--disk", str(self.limits.disk_mb), *(["--sandboxed"] if self.sandboxed else []),
                 *self.modules]
-        command = sandboxed(python_module("autograder.kernels", *args), self.runtime, self.limits,
+        command = sandboxed(python_module("autograder.engine.kernels", *args), self.runtime, self.limits,
                             self.read_only, self.device_files, env)
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=env, cwd=self.runtime, start_new_session=True, bufsize=0,
@@ -382,7 +382,7 @@ def _sweep(options: argparse.Namespace) -> None:
 def _zygote_main(argv: list[str]) -> int:
     """Import ipykernel and the modules once, then serve requests, one JSON line each: fork a
     kernel (answer: its pid) or sweep (answer: ``swept``)."""
-    parser = argparse.ArgumentParser(prog="autograder.kernels")
+    parser = argparse.ArgumentParser(prog="autograder.engine.kernels")
     parser.add_argument("--box", required=True)
     parser.add_argument("--cpu", type=int, default=Limits.cpu_seconds)
     parser.add_argument("--disk", type=int, default=Limits.disk_mb)
