@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("submissions", help="folder with one sub-folder or notebook per student")
     p.add_argument("--cell-timeout", type=_positive_int, default=None,
                    help="CPU seconds per cell, per thread a kernel may use (default 300); a cell "
-                   "that sleeps is stopped after 5 times that in wall-clock time")
+                   "that sleeps is stopped after 10 times that in wall-clock time")
     p.add_argument("--notebook-timeout", type=_positive_int, default=None,
                    help="wall-clock seconds per notebook (default: max(1800, 6 x cell timeout))")
     p.add_argument("--regrade", action="store_true",

@@ -1,12 +1,15 @@
 """``grade LAB SUBMISSIONS``: autograde a folder of submissions, in parallel and isolated.
 
-Each submission is one :class:`~autograder.engine.worker.Job` that carries the notebook's bytes, run by
-a pool (default: one warm worker per core) whose kernels run in a sandbox. Only this
-coordinating process writes the course's gradebook, and it checks every value a job returns
-before it does. A bad submission (invalid JSON, no notebook, a link, a misnamed file), a dead
-kernel, a timeout or a forged reply gets a score and a reason for that student alone; the
-batch always goes on, and reasons are saved as each result arrives. A submission already
-graded from the same bytes and the same version of the lab is skipped unless ``regrade``.
+Grading goes in phases: find the work (:func:`find_work`), put the lab into the gradebooks
+(:func:`prepare_lab`), build one :class:`~autograder.engine.worker.Job` per submission, by value
+(:func:`build_jobs`), run them on a backend (:func:`run_jobs`: this machine's warm pool, one
+worker per core by default, or a Dask cluster) whose kernels run in a sandbox, and record each
+result as it arrives. Only this coordinating process writes the course's gradebook, and it
+checks every value a job returns before it does. A bad submission (invalid JSON, no notebook,
+a link, a misnamed file), a dead kernel, a timeout or a forged reply gets a score and a reason
+for that student alone; the batch always goes on, and reasons are saved as each result arrives.
+A submission already graded from the same bytes and the same version of the lab is skipped
+unless ``regrade``.
 """
 
 from __future__ import annotations

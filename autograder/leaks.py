@@ -39,7 +39,7 @@ def _code_text(path: Path) -> str:
 
 def split_lines(source: Path) -> tuple[set[str], set[str]]:
     """Significant lines inside, and outside, the solution and hidden-test regions of a notebook
-    (``.ipynb`` or ``.py``). A file with no region is all inside: lecture answers, say."""
+    (``.ipynb`` or ``.py``). A file with no region is all inside: lecture answers, say (``.md``)."""
     text = _code_text(source)
     if not _REGION.search(text):
         return _significant(text), set()
@@ -60,7 +60,7 @@ def secret_lines(course: Course) -> dict[str, str]:
     secrets: dict[str, str] = {}
     public: set[str] = set()
     for path in _walk(course.solutions):
-        if path.suffix in (".py", ".ipynb"):
+        if path.suffix in (".py", ".ipynb", ".md"):
             inside, outside = split_lines(path)
             secrets.update(dict.fromkeys(inside, path.parent.relative_to(course.solutions).as_posix()))
             public |= outside

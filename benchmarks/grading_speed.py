@@ -1,12 +1,14 @@
-"""Plain ``nbgrader autograde`` against ``autograder grade``, on one class, in one run.
+"""Plain ``nbgrader autograde`` against ``autograder grade``, locally and on Dask, in one run.
 
-    python benchmarks/grading_speed.py [--labs lab1 lab2 lab3] [--size 42]
+    python benchmarks/grading_speed.py [--labs lab1 lab2 lab3] [--size 42] [--no-dask]
 
 The class: for each lab, the solution, the untouched release and one student per catalogued
-mistake, repeated until it holds ``--size`` submissions (mixed quality). Both graders get the
-same notebooks on the same machine; a third pass only executes each notebook (nbclient, no
-grading) to estimate what the notebooks themselves cost, so the overhead per submission can be
-told apart from the work.
+mistake, repeated until it holds ``--size`` submissions (mixed quality). Every grader gets the
+same notebooks on the same machine: plain nbgrader, ``grade`` on the local warm pool (``--jobs``
+slots) and ``grade --cluster`` on a loopback Dask cluster (a scheduler and ``--jobs`` workers
+of one slot each, started before the clock starts, as a standing cluster would be). A last
+pass only executes each notebook (nbclient, no grading) to estimate what the notebooks
+themselves cost, so the overhead per submission can be told apart from the work.
 """
 
 from __future__ import annotations
@@ -75,13 +77,34 @@ def plain_nbgrader(labs: list[str], submissions: Path, scratch: Path) -> float:
     return time.perf_counter() - start
 
 
-def ours(labs: list[str], submissions: Path, scratch: Path, jobs: int) -> float:
-    """Wall time of ``autograder grade`` for the same class."""
-    course = Course(ROOT, scratch / "ours")
+def ours(labs: list[str], submissions: Path, work: Path, **options: object) -> float:
+    """Wall time of ``autograder grade`` for the same class (``options`` go to ``grade``)."""
+    course = Course(ROOT, work)
     start = time.perf_counter()
     for lab in labs:
-        grade(course, lab, submissions / lab, progress=False, jobs=jobs)
+        grade(course, lab, submissions / lab, progress=False, **options)
     return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int) -> Iterator[str]:
+    """A Dask scheduler on loopback (in this process) and ``workers`` ``autograder worker``
+    processes of one slot each; yields the scheduler's address."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None) as cluster:
+        procs = [subprocess.Popen([sys.executable, "-m", "autograder.cli", "worker",
+                                   cluster.scheduler_address, "--slots", "1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                 for _ in range(workers)]
+        try:
+            with Client(cluster) as client:
+                client.wait_for_workers(workers, timeout=300)
+            yield cluster.scheduler_address
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait()
 
 
 @contextlib.contextmanager
@@ -117,6 +140,8 @@ def main() -> None:
     parser.add_argument("--labs", nargs="+", default=["lab1", "lab2", "lab3"])
     parser.add_argument("--size", type=int, default=42, help="submissions in the class")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-dask", dest="dask", action="store_false",
+                        help="leave out the Dask column")
     args = parser.parse_args()
     course = Course(ROOT, ROOT / "grading")
     scratch = Path(tempfile.mkdtemp(prefix="grading-speed-"))
@@ -125,7 +150,10 @@ def main() -> None:
         print(f"class: {args.size} submissions ({counts}); {args.jobs} worker(s); "
               f"{os.cpu_count()} core(s)")
         plain = plain_nbgrader(args.labs, scratch / "class", scratch)
-        mine = ours(args.labs, scratch / "class", scratch, args.jobs)
+        mine = ours(args.labs, scratch / "class", scratch / "ours", jobs=args.jobs)
+        if args.dask:
+            with dask_cluster(args.jobs) as address:
+                dask = ours(args.labs, scratch / "class", scratch / "dask", cluster=address)
         with kernels_quiet():
             alone = execution_only(args.labs, scratch / "class")
     finally:
@@ -133,12 +161,18 @@ def main() -> None:
     n = args.size
     rows = [["nbgrader autograde (serial)", f"{plain:.1f}", f"{60 * n / plain:.1f}", "1.00"],
             ["autograder grade", f"{mine:.1f}", f"{60 * n / mine:.1f}", f"{plain / mine:.2f}"]]
+    if args.dask:
+        rows.append([f"autograder grade --cluster ({args.jobs} Dask workers x 1 slot)",
+                     f"{dask:.1f}", f"{60 * n / dask:.1f}", f"{plain / dask:.2f}"])
     print(tabulate(rows, headers=["grader", "wall s", "submissions/min", "speed-up"],
                    tablefmt="github"))
     overhead = (mine * args.jobs - alone) / n
     print(f"\nnotebooks alone (nbclient, serial): {alone:.1f} s, {alone / n:.2f} s each")
     print(f"overhead per submission in `grade` (wall x workers - notebooks alone) / n: "
           f"{overhead:.2f} s")
+    if args.dask:
+        print(f"Dask backend's overhead per submission over the local pool (wall difference / n): "
+              f"{(dask - mine) / n:.2f} s")
 
 
 if __name__ == "__main__":

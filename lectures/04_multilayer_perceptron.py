@@ -466,16 +466,22 @@ assert mse_ls["test"] < 0.06
 
 # %% [markdown]
 # **Step 3: train the whole network in Keras.** 32 sigmoid hidden units, a linear output,
-# the mean squared error, Adam. The network now chooses the hidden units too:
+# the mean squared error, Adam, 1000 steps on the whole training set. The network now
+# chooses the hidden units too. (With 100 examples one full-batch epoch is a single step,
+# and Keras's own work at the end of every epoch would cost far more than the step. So we
+# hand `fit` one epoch that holds the same batch 1000 times, and let it run 50 steps per
+# call with `steps_per_execution`: the same 1000 updates, many times faster.)
 
 # %%
 keras.utils.set_random_seed(0)
 regressor = keras.Sequential([keras.Input((1,)), keras.layers.Dense(32, activation="sigmoid"),
                               keras.layers.Dense(1)])                  # no output activation
-regressor.compile(keras.optimizers.Adam(0.05), loss="mse")
-sine_epochs = pick(1000, 200)
-sine_history = regressor.fit(x_train, y_train, epochs=sine_epochs, batch_size=100, verbose=0,
-                             validation_data=(x_test, y_test)).history
+regressor.compile(keras.optimizers.Adam(0.05), loss="mse", steps_per_execution=50)
+sine_steps = pick(1000, 200)
+regressor.fit(np.tile(x_train, (sine_steps, 1)), np.tile(y_train, sine_steps),
+              batch_size=len(x_train), shuffle=False, verbose=0)   # every batch: all 100 points
+mse_keras = {"train": regressor.evaluate(x_train, y_train, verbose=0),
+             "test": regressor.evaluate(x_test, y_test, verbose=0)}
 keras_pred = regressor.predict(x_plot, verbose=0)[:, 0]
 fig, ax = plt.subplots(figsize=(7, 3.8))
 ax.scatter(x_train[:, 0], y_train, s=10, color="gray", label="training data")
@@ -485,9 +491,9 @@ ax.plot(x_plot, keras_pred, label="Keras, 32 sigmoid units, MSE")
 ax.set(xlabel="$x$", ylabel="$y$")
 ax.legend(fontsize=8)
 plt.show()
-print(f"[figure] Keras regression after {sine_epochs} epochs: MSE train {sine_history['loss'][-1]:.4f}, "
-      f"test {sine_history['val_loss'][-1]:.4f}")
-assert sine_history["val_loss"][-1] < pick(0.06, 0.3)
+print(f"[figure] Keras regression after {sine_steps} full-batch steps: MSE train "
+      f"{mse_keras['train']:.4f}, test {mse_keras['test']:.4f}")
+assert mse_keras["test"] < pick(0.06, 0.3)
 
 # %% [markdown]
 # **Why go deeper, then?** The theorem says *one* hidden layer suffices, not that it is

@@ -24,6 +24,7 @@
 # 3. Batch normalisation
 # 4. Over-fitting on a small noisy dataset
 # 5. Cures: L2, dropout, batch normalisation, early stopping
+# 6. A recipe: over-fit first, then regularise, augment, ensemble
 
 # %% [markdown]
 # ## Setup
@@ -372,12 +373,15 @@ if EPOCHS >= 30:
 # like we also track the plain cross-entropy as a metric (`xent`), which has no penalty.
 
 # %%
-runs["L2, λ = 2·10⁻³"] = train(wide_mlp(kernel_regularizer=keras.regularizers.L2(2e-3)))
-runs["dropout 0.5"] = train(wide_mlp(dropout=0.5))
-runs["batch norm"] = train(wide_mlp(batchnorm=True))
+cures = {"L2, λ = 2·10⁻³": {"kernel_regularizer": keras.regularizers.L2(2e-3)},
+         "dropout 0.5": {"dropout": 0.5}, "batch norm": {"batchnorm": True}}
+nets = {}                                 # kept for the ensemble of section 6
+for name, options in cures.items():
+    nets[name] = wide_mlp(**options)
+    runs[name] = train(nets[name])
 stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5,
                                         restore_best_weights=True)
-early_net = wide_mlp()
+early_net = nets["early stopping"] = wide_mlp()
 runs["early stopping"] = train(early_net, callbacks=[stopper])
 
 early_loss, early_acc, early_xent = early_net.evaluate(val_ds, verbose=0)
@@ -433,6 +437,65 @@ if EPOCHS >= 30:
 # </details>
 
 # %% [markdown]
+# ## 6. A recipe
+#
+# The order in which practitioners usually apply these tools, with what this course showed
+# for each:
+#
+# 1. **Over-fit first.** Make sure the network *can* fit the training set, even memorise
+#    it, before fighting over-fitting: a model that cannot is too small or badly trained
+#    (learning rate, lecture 6; initialisation and activations, lecture 7), and
+#    regularising it only makes that worse. Section 4's wide network reached 100 %
+#    training accuracy, wrong labels included.
+# 2. **Then regularise,** cheapest first: early stopping, then dropout or a weight penalty,
+#    their strengths tuned on validation data (section 5).
+# 3. **Augment.** More data is the best regulariser. When there is no more, make plausible
+#    variants of the examples you have: a digit moved by one pixel is still the same digit.
+# 4. **Ensemble.** Average the predicted probabilities of several networks: their errors
+#    are partly independent, so the average is usually better than a typical member.
+#
+# The last two, on the same noisy digits. Augmentation: each training image also shifted
+# by one pixel left, right, up and down (1,500 examples), the dropout network trained for a
+# fifth of the epochs, so for the same number of steps as before. Ensemble: the mean of the
+# predicted probabilities of the four networks of section 5.
+
+# %%
+def shifted(images, dx, dy):
+    """8×8 images (flattened) moved dx pixels right and dy down; pixels moved in are 0."""
+    moved = np.zeros((len(images), 8 + 2, 8 + 2), images.dtype)
+    moved[:, 1 + dy:9 + dy, 1 + dx:9 + dx] = images.reshape(-1, 8, 8)
+    return moved[:, 1:9, 1:9].reshape(len(images), 64)
+
+
+moves = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)]
+X_aug = np.concatenate([shifted(X_train, dx, dy) for dx, dy in moves])
+y_aug = np.tile(y_train, len(moves))
+assert np.array_equal(shifted(X_train, 0, 0), X_train)
+assert np.array_equal(shifted(X_train, 1, 0).reshape(-1, 8, 8)[:, :, 1:],
+                      X_train.reshape(-1, 8, 8)[:, :, :-1])
+aug_ds = tf.data.Dataset.from_tensor_slices((X_aug, y_aug)).shuffle(len(y_aug), seed=0).batch(20)
+aug_net = wide_mlp(dropout=0.5)
+aug_history = aug_net.fit(aug_ds, epochs=max(EPOCHS // len(moves), 1), validation_data=val_ds,
+                          verbose=0).history
+
+member_probs = {name: net.predict(X_val, verbose=0) for name, net in nets.items()}
+member_acc = {name: np.mean(p.argmax(1) == y_val) for name, p in member_probs.items()}
+ensemble_acc = np.mean(np.mean(list(member_probs.values()), axis=0).argmax(1) == y_val)
+print(f"[figure] augmentation (one-pixel shifts) + dropout 0.5: validation accuracy "
+      f"{aug_history['val_accuracy'][-1]:.3f} (dropout alone "
+      f"{runs['dropout 0.5']['val_accuracy'][-1]:.3f})")
+print("[figure] ensemble of the four networks of section 5: validation accuracy "
+      f"{ensemble_acc:.3f}; members " + ", ".join(f"{a:.3f}" for a in member_acc.values()))
+
+# %%
+if EPOCHS >= 30:
+    assert aug_history["val_accuracy"][-1] > runs["dropout 0.5"]["val_accuracy"][-1]
+    assert ensemble_acc > np.mean(list(member_acc.values()))
+
+# %% [markdown]
+# ENSEMBLE_TEXT
+
+# %% [markdown]
 # ## Summary
 # - L2 shrinks weights in proportion (a Gaussian prior); L1 pulls with constant force (a
 #   Laplace prior) and gives exact zeros at its minimum, but not under plain gradient
@@ -443,6 +506,9 @@ if EPOCHS >= 30:
 #   running averages at inference.
 # - On small noisy data the unregularised net over-fits; penalties, dropout and early
 #   stopping all close the gap between training and validation scores.
+# - The recipe: make the network able to over-fit, then regularise (early stopping,
+#   dropout, penalties), augment the data with label-preserving changes, and average an
+#   ensemble.
 #
 # ## Exercises
 # 1. Show that minimising $\frac1{2\sigma^2}\sum_i (y_i - f(\mathbf x_i))^2 + \lambda\sum_j
@@ -457,3 +523,6 @@ if EPOCHS >= 30:
 #    each output during training, and show why the survivors are scaled by 2.
 # 5. Design a fair comparison of L2 and dropout on the noisy digits: what must be tuned for
 #    each, on which data, and what is reported on which?
+# 6. Which of these changes keep an 8×8 digit's label: a shift by one pixel, a left–right
+#    mirror, a rotation by 10°, a rotation by 180°? Why are augmented copies added to the
+#    training set only, never to the validation or test set?

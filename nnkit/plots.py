@@ -67,6 +67,23 @@ def plot_curves(
     return ax
 
 
+def plot_timeline(events: Sequence[tuple[int, str]], ax: plt.Axes | None = None) -> plt.Axes:
+    """Dated events on a time axis, their labels on stems of three heights, above and below."""
+    ax = ax or plt.gca()
+    ax.axhline(0, color="gray", lw=1)
+    for i, (year, label) in enumerate(events):
+        height = (1.0 + 0.9 * (i // 2 % 3)) * (1 if i % 2 == 0 else -1)
+        ax.vlines(year, 0, height, color="gray", lw=0.8)
+        ax.annotate(f"{year}\n{label}", (year, height), ha="center", fontsize=8,
+                    va="bottom" if height > 0 else "top")
+    years = [year for year, _ in events]
+    ax.plot(years, np.zeros(len(years)), "o", color=COLORS[0])
+    ax.set(xlim=(min(years) - 6, max(years) + 6), ylim=(-4.2, 4.2), yticks=[])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
 def plot_history(history, metrics: Sequence[str] = ("loss",), axes=None):
     """Training and validation curves from a Keras ``History`` (or its ``.history`` dict)."""
     logs = getattr(history, "history", history)

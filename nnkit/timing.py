@@ -1,4 +1,4 @@
-"""Wall-clock timing for the lectures that measure what an algorithm costs."""
+"""CPU timing for the lectures that measure what an algorithm costs."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ from collections.abc import Callable
 from threadpoolctl import threadpool_limits
 
 
-def best_time(fn: Callable[[], object], repeat: int = 7, threads: int | None = 1) -> float:
-    """Best wall time of ``repeat`` calls of ``fn`` (after one warm-up call), in seconds.
+def best_time(fn: Callable[[], object], repeat: int = 7) -> float:
+    """Least CPU time, in seconds, of ``repeat`` calls of ``fn`` (after one warm-up call).
 
-    The minimum is the least noisy estimate on a shared machine. ``threads`` caps the BLAS
-    thread pools while timing (``None``: leave them), which makes small timings steadier.
+    The BLAS thread pools are capped at one thread while timing, so all the work runs on the
+    calling thread, and its CPU time (``time.thread_time``) is what is measured: unlike the wall
+    time, it does not grow when other programs share the machine's cores.
     """
-    with threadpool_limits(limits=threads):
+    with threadpool_limits(limits=1):
         fn()
         best = float("inf")
         for _ in range(repeat):
-            start = time.perf_counter()
+            start = time.thread_time()
             fn()
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.thread_time() - start)
     return best

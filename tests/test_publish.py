@@ -18,7 +18,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.course import Course, CourseError
-from autograder.leaks import find_edition_leaks
+from autograder.leaks import find_edition_leaks, secret_lines
 from autograder.notebooks import all_notebooks, check_notebooks
 from autograder.publish import publish
 from autograder.release import release
@@ -120,6 +120,8 @@ def test_edition_leak_check_names_everything_of_the_instructors(copy: Course, tm
         "tests/test_lab1.py": b"def test(): pass\n",
         "nnkit/answers.py": (copy.solutions / "lab2" / "lab2.py").read_bytes(),
         "nnkit/release.py": (ROOT / "autograder" / "release.py").read_bytes(),
+        "lectures/notes.md": next(line for line, where in secret_lines(copy).items()
+                                  if where == "lectures").encode(),  # a lecture exercise's answer
     }
     for rel, content in planted.items():
         (edition / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Grading on a Dask cluster: ``autograder worker ADDRESS`` on each machine, ``autograder grade
 ... --cluster ADDRESS`` on the coordinator.
 
-A worker is a Dask worker with warm, sandboxed slots inside (:class:`GradingSlots`: the same
+A worker (``autograder worker``, or ``dask worker --preload autograder.engine.cluster``) is a
+Dask worker with warm, sandboxed slots inside (:class:`GradingSlots`: the same
 :class:`~autograder.engine.warm.WarmPool` as on one machine, one slot per Dask thread), GPUs
 advertised as the Dask resource ``GPU``. For each lab it checks that its course version is the
 coordinator's (:func:`~autograder.engine.backend.refusal`), builds the lab's generated data once
@@ -18,6 +19,7 @@ import asyncio
 import logging
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import uuid
@@ -182,12 +184,28 @@ class DaskBackend(FutureBackend):
         self.client.close()
 
 
+def _no_sandbox() -> str | None:
+    if bubblewrap() is None:
+        return ("bubblewrap (bwrap) not found: student code would run unsandboxed; install it "
+                "(apt-get install bubblewrap) before grading on this machine")
+    return None
+
+
+async def dask_setup(worker: Worker) -> None:
+    """``dask worker ADDRESS --preload autograder.engine.cluster``: a plain Dask worker (what
+    dask-jobqueue and dask-kubernetes start) gets one grading slot per thread."""
+    why = _no_sandbox()
+    if why:
+        raise RuntimeError(why)
+    await worker.plugin_add(GradingSlots(worker.state.nthreads))
+
+
 def serve(address: str, slots: int, name: str | None = None) -> int:
     """Run a Dask worker with ``slots`` grading slots for the scheduler at ``address`` until it
     is stopped (Ctrl-C, SIGTERM) or loses its scheduler for a minute."""
-    if bubblewrap() is None:
-        print("autograder: bubblewrap (bwrap) not found: student code would run unsandboxed; "
-              "install it (apt-get install bubblewrap) before grading on this machine")
+    why = _no_sandbox()
+    if why:
+        print(f"autograder: {why}", file=sys.stderr)
         return 1
     gpus = gpu_count()
 

@@ -29,7 +29,7 @@ TROUBLE = {
 
 #: nbgrader's wall-clock limit per cell is this many times the cell's CPU-time budget: a guard
 #: for cells that sleep, generous enough that a loaded machine does not trip it.
-WALL_FACTOR = 5
+WALL_FACTOR = 10
 
 
 @dataclass(frozen=True)

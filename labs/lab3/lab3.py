@@ -208,7 +208,7 @@ expect_close(d_hand, [[0.25, 0.10499358540350652], [0.19661193324148185, 0.23500
 
 # %% [markdown]
 # The visible test compares your gradients with `nnkit.numerical_gradient` (central differences)
-# on a tiny network. A relative error below about $10^{-7}$ means they agree; an error near 1
+# on a tiny network. A relative error below about $10^{-6}$ means they agree; an error near 1
 # means they do not.
 
 # %% nbgrader={"cell_type": "code", "checksum": "d1f96cc10de72201fecc48d690719060", "grade": true, "grade_id": "test_hidden_gradients", "locked": true, "points": 5, "schema_version": 3, "solution": false}

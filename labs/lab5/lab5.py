@@ -268,7 +268,7 @@ expect(stopper.stopped_epoch == first, f"stopped_epoch should be {first}, got {s
 #
 # `keras.callbacks.EarlyStopping` ends training once the monitored quantity has not improved
 # for `patience` epochs. By default the model keeps the weights of the *last* epoch, which
-# are `patience` epochs worse than the best ones. Return an `EarlyStopping` that watches the
+# are `patience` epochs later than the best ones. Return an `EarlyStopping` that watches the
 # validation loss, waits `patience` epochs, and restores the best weights at the end.
 # Other arguments are up to you (a `verbose` message, a small `min_delta`...), provided that a
 # validation loss at least 0.05 below the best so far always counts as an improvement.

@@ -225,7 +225,7 @@ nnkit.grading.expect_close(sigmoid_derivative(np.array([[40.0, -40.0]]), np.arra
 
 # %% [markdown]
 # The visible test compares your gradients with `nnkit.numerical_gradient` (central differences)
-# on a tiny network. A relative error below about $10^{-7}$ means they agree; an error near 1
+# on a tiny network. A relative error below about $10^{-6}$ means they agree; an error near 1
 # means they do not.
 
 # %% nbgrader={"grade": true, "grade_id": "test_hidden_gradients", "locked": true, "points": 5, "schema_version": 3, "solution": false}
