@@ -121,9 +121,14 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(course: Course | None, args: argparse.Namespace) -> int:
-    from autograder.engine.cluster import serve
+    from autograder.engine.backend import BackendError, cluster_module
 
-    return serve(args.scheduler, args.slots, args.name)
+    try:
+        cluster = cluster_module()
+    except BackendError as exc:
+        print(f"autograder: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return cluster.serve(args.scheduler, args.slots, args.name)
 
 
 def cmd_feedback(course: Course, args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ from autograder.engine.backend import (
     LabSpec,
     LocalBackend,
     Template,
+    cluster_module,
     course_version,
 )
 from autograder.engine.kernels import preload_modules
@@ -326,12 +327,7 @@ def _backend(settings: GradeSettings, scratch: Path) -> Backend:
     if settings.backend is not None:
         return settings.backend
     if settings.cluster:
-        try:
-            from autograder.engine.cluster import DaskBackend
-        except ModuleNotFoundError as exc:
-            raise BackendError(f"grading on a cluster needs Dask ({exc}): "
-                               "pip install -e '.[cluster]'") from exc
-        return DaskBackend(settings.cluster)
+        return cluster_module().DaskBackend(settings.cluster)
     if bubblewrap() is None and not _warned_no_sandbox:
         _warned_no_sandbox = True
         print("autograder: bubblewrap (bwrap) not found: student code runs unsandboxed, with "

@@ -69,9 +69,10 @@ def secret_lines(course: Course) -> dict[str, str]:
     return {line: where for line, where in secrets.items() if line not in public}
 
 
-def find_leaks(course: Course, released: Path | None = None) -> list[str]:
+def find_leaks(course: Course, released: Path | None = None, names_from: Path | None = None) -> list[str]:
     """Every file under ``released`` (default ``labs/``) that shows a marker or a line only
-    ``solutions/`` has; empty means clean."""
+    ``solutions/`` has, named from ``names_from`` (default: ``released``'s parent); empty means
+    clean."""
     released = released or course.labs
     secrets = secret_lines(course)
     leaks = []
@@ -80,7 +81,7 @@ def find_leaks(course: Course, released: Path | None = None) -> list[str]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        rel = path.relative_to(released.parent)
+        rel = path.relative_to(names_from or released.parent)
         leaks += [f"{rel}: contains the marker {m!r}" for m in MARKERS if m in text]
         if path.suffix == ".ipynb":
             text = _code_text(path)
@@ -111,7 +112,7 @@ def find_edition_leaks(course: Course, edition: Path) -> list[str]:
             leaks.append(f"{rel}: instructor-only, never part of the student edition")
         elif path.stat().st_size and _digest(path) in copies:
             leaks.append(f"{rel}: a copy of the instructor's {copies[_digest(path)]}")
-    return leaks + find_leaks(course, edition)
+    return leaks + find_leaks(course, edition, names_from=edition)
 
 
 def secret_region_lines(text: str) -> set[str]:

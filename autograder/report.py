@@ -95,7 +95,7 @@ def write_csv(table: pd.DataFrame, course: Course, lab: str) -> Path:
     """Write ``table``'s grade columns to ``<work>/reports/<lab>_grades.csv``; return the path."""
     path = course.work / "reports" / f"{lab}_grades.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(path, index=False)
+    table[[c for c in COLUMNS if c in table]].to_csv(path, index=False)
     return path
 
 

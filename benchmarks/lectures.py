@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -52,8 +53,9 @@ def run_lecture(path: Path) -> dict:
             NotebookClient(nb, timeout=600, kernel_name="python3",
                            resources={"metadata": {"path": scratch}}).execute()
         except CellExecutionError as exc:
-            failed_line = [line for line in exc.traceback.splitlines() if "---->" in line][-1:]
-            error = f"FAILED {exc.ename} {exc.evalue} at {''.join(failed_line).strip()}"
+            arrows = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", exc.traceback).splitlines()
+                      if line.startswith("---->")]
+            error = f"FAILED {exc.ename} {exc.evalue} at {''.join(arrows[-1:])}"
         seconds = time.perf_counter() - start
     lines = stream_lines(nb)
     cpu = next((float(line.removeprefix(CPU_PREFIX)) for line in lines

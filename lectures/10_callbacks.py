@@ -358,7 +358,7 @@ for epoch in range(pick(3, 1)):
     progress.close()
 print(f"[figure] hand-written loop with tqdm: mean batch loss {np.mean(batch_losses[:5]):.3f} "
       f"(first 5 batches) -> {np.mean(batch_losses[-5:]):.3f} (last 5)")
-assert np.mean(batch_losses[-5:]) < pick(0.5, 0.9) * np.mean(batch_losses[:5])  # fast runs: 1 epoch
+assert np.mean(batch_losses[-5:]) < pick(0.6, 0.9) * np.mean(batch_losses[:5])  # fast runs: 1 epoch
 
 # %% [markdown]
 # ## 6. Our own callbacks

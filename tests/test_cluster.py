@@ -127,6 +127,7 @@ def _honest_class(folder: Path, students: list[str]) -> None:
         nbformat.write(solved, folder / student / "lab1.ipynb")
 
 
+@pytest.mark.slow
 def test_the_demo_class_gets_the_local_pools_grades_on_the_cluster(cluster: Cluster,
                                                                     tmp_path: Path, capsys):
     """The grades and reasons each demo student gets locally (tests/test_demo.py checks them

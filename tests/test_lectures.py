@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from nnkit.timing import best_time
 from tests.conftest import ROOT
 
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
@@ -25,3 +27,9 @@ def test_lecture_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     stderr = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "stream" and o.name == "stderr"]
     assert not stderr, f"{path.name} wrote to stderr: {stderr[:2]}"
+
+
+def test_best_time_counts_cpu_not_waiting():
+    """Lecture 5's cost figures come from best_time: time spent off the CPU (here asleep, on a
+    busy machine waiting for a core) must not count."""
+    assert best_time(lambda: time.sleep(0.05), repeat=2) < 0.01

@@ -19,8 +19,11 @@ def test_every_committed_notebook_is_in_sync_clean_and_badged():
 
 @pytest.fixture
 def copy_of_lab1(tmp_path: Path) -> Path:
-    target = tmp_path / "solutions" / "lab1"
-    shutil.copytree(ROOT / "solutions" / "lab1", target)
+    """The released lab 1 in a copy of the course (the check reads where badges point from
+    the course's ``pyproject.toml``)."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    target = tmp_path / "labs" / "lab1"
+    shutil.copytree(ROOT / "labs" / "lab1", target)
     return target / "lab1.ipynb"
 
 
@@ -39,7 +42,7 @@ def test_check_finds_outputs(copy_of_lab1: Path):
 
 
 def test_check_finds_a_badge_pointing_elsewhere(tmp_path: Path, copy_of_lab1: Path):
-    moved = tmp_path / "solutions" / "lab9" / "lab9.ipynb"
+    moved = tmp_path / "labs" / "lab9" / "lab9.ipynb"
     moved.parent.mkdir(parents=True)
     shutil.copy(copy_of_lab1, moved)
     shutil.copy(copy_of_lab1.with_suffix(".py"), moved.with_suffix(".py"))

@@ -5,7 +5,6 @@ keeps hidden tests out of feedback."""
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ from autograder.leaks import find_edition_leaks, secret_lines
 from autograder.notebooks import all_notebooks, check_notebooks
 from autograder.publish import publish
 from autograder.release import release
+from autograder.simulate import load_mistakes
 from tests.conftest import ROOT
 from tests.test_setup_cell import _kernel, run_notebook
 
@@ -184,11 +184,11 @@ def test_plain_nbgrader_generate_feedback_hides_hidden_tests(tmp_path: Path):
     shutil.copytree(ROOT / "solutions" / "lab1", course / "solutions" / "lab1")
     shutil.copy(ROOT / "nbgrader_config.py", course)
     work, db = tmp_path / "work", tmp_path / "elsewhere.db"
-    mistake = json.loads((course / "solutions" / "lab1" / "mistakes.json").read_text())[0]
+    mistake = load_mistakes(course / "solutions" / "lab1")[0]
     student = nbformat.read(course / "solutions" / "lab1" / "lab1.ipynb", as_version=4)
     for cell in student.cells:  # a student whose code passes some tests and fails others
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == mistake["cell"]:
-            cell.source = cell.source.replace(mistake["find"], mistake["replace"], 1)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == mistake.cell:
+            cell.source = cell.source.replace(mistake.find, mistake.replace, 1)
     submitted = work / "submitted" / "ada" / "lab1" / "lab1.ipynb"
     submitted.parent.mkdir(parents=True)
     nbformat.write(student, submitted)

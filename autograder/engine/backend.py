@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from autograder.engine.devices import plan, thread_caps
 from autograder.engine.kernels import PRELOAD_ENV
@@ -101,6 +102,16 @@ def slot_settings(lab: LabSpec, slots: int) -> tuple[list[SlotSettings], str]:
     settings = [SlotSettings(lab.limits, {**devices.env_for(i), **env}, (cache,),
                              devices.device_files) for i in range(slots)]
     return settings, devices.message
+
+
+def cluster_module() -> ModuleType:
+    """:mod:`autograder.engine.cluster`; a :class:`BackendError` says how to install Dask."""
+    try:
+        from autograder.engine import cluster
+    except ModuleNotFoundError as exc:
+        raise BackendError(f"grading on a cluster needs Dask ({exc}): "
+                           "pip install -e '.[cluster]'") from exc
+    return cluster
 
 
 class Backend(ABC):
