@@ -119,14 +119,16 @@ def sandboxed(command: list[str], runtime: Path, limits: Limits, read_only: Iter
     args = [bwrap, "--clearenv"]
     for key, value in sorted((env or {}).items()):
         args += ["--setenv", key, value]
+    # The kernel's own folders first: a course or cache that lives under /tmp is then bound
+    # on top of the private /tmp, not hidden by it.
+    size = str(limits.disk_mb * 1024 * 1024)
+    args += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp",
+             "--size", size, "--tmpfs", str(BOX), "--tmpfs", "/dev/shm"]
     for path in visible_paths(read_only):
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
         else:
             args += ["--ro-bind", path, path]
-    size = str(limits.disk_mb * 1024 * 1024)
-    args += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp",
-             "--size", size, "--tmpfs", str(BOX), "--tmpfs", "/dev/shm"]
     for device in device_files:
         args += ["--dev-bind", device, device]
     args += ["--bind", str(runtime), str(runtime), "--unshare-net", "--unshare-pid",
