@@ -107,7 +107,8 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
                         notebook_timeout=args.notebook_timeout,
                         limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                                       disk_mb=args.disk_mb),
-                        device=args.device, regrade=args.regrade, cluster=args.cluster)
+                        device=args.device, keras_backend=args.backend, regrade=args.regrade,
+                        cluster=args.cluster)
     except GradingInterrupted as stopped:
         print(f"autograder: {stopped}; run the same command again to grade the rest")
         return EXIT_INTERRUPTED
@@ -208,7 +209,7 @@ def cmd_demo(course: Course, args: argparse.Namespace) -> int:
 def cmd_verify(course: Course, args: argparse.Namespace) -> int:
     from autograder.verify import verify
 
-    outcomes = verify(course, args.lab)
+    outcomes = verify(course, args.lab, keras_backend=args.backend)
     rows = [{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
              "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"} for o in outcomes]
     print(tabulate(rows, headers="keys", tablefmt="github"))
@@ -225,6 +226,22 @@ def cmd_validate(course: Course, args: argparse.Namespace) -> int:
         print(problem)
     print(f"{len(problems)} problem(s)" if problems else "all visible tests pass")
     return EXIT_PROBLEM if problems else EXIT_OK
+
+
+def _keras_backend(text: str) -> str:
+    from autograder.engine.devices import keras_backend
+
+    try:
+        return keras_backend(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_backend(p: argparse.ArgumentParser) -> None:
+    from autograder.engine.devices import KERAS_BACKENDS
+
+    p.add_argument("--backend", type=_keras_backend, default=None, metavar="{" + ",".join(KERAS_BACKENDS) + "}",
+                   help="the Keras backend kernels use (default: $KERAS_BACKEND, else tensorflow)")
 
 
 def _positive_int(text: str) -> int:
@@ -317,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", metavar="ADDRESS", default=os.environ.get("NN_COURSE_CLUSTER"),
                    help="grade on the Dask cluster whose scheduler is at ADDRESS, e.g. "
                    "tcp://host:8786 (default: $NN_COURSE_CLUSTER, else this machine)")
+    _add_backend(p)
     p.set_defaults(func=cmd_grade, device="auto")
     p = sub.add_parser("worker", help="serve grading jobs to a Dask cluster (warm, sandboxed "
                        "slots)")
@@ -344,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="prove a lab grades right: solution full marks, release "
                        "zero, each catalogued mistake loses its points")
     p.add_argument("lab")
+    _add_backend(p)
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fails")
     p.add_argument("notebook")

@@ -31,6 +31,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
 from autograder.course import Course
+from autograder.engine import probe
 from autograder.engine.backend import (
     Backend,
     BackendError,
@@ -40,6 +41,7 @@ from autograder.engine.backend import (
     cluster_module,
     course_version,
 )
+from autograder.engine.devices import keras_backend
 from autograder.engine.kernels import preload_modules
 from autograder.engine.sandbox import Limits, bubblewrap
 from autograder.engine.warm import SCRATCH_PARENT
@@ -90,6 +92,11 @@ def load_reasons(course: Course, lab: str) -> dict[str, str]:
 def load_names(course: Course, lab: str) -> dict[str, str]:
     """``{student id: the folder or file name it was handed in as}`` for graded students."""
     return {student: entry["name"] for student, entry in _load(_graded_path(course, lab)).items()}
+
+
+def load_devices(course: Course, lab: str) -> dict[str, dict | None]:
+    """``{student id: what the kernel reported running on}`` (see :mod:`autograder.engine.probe`)."""
+    return {student: entry.get("device") for student, entry in _load(_graded_path(course, lab)).items()}
 
 
 def _template_gradebook(course: Course, lab: str, scratch: Path) -> Path:
@@ -185,7 +192,8 @@ class GradeSettings:
     """How :func:`grade` runs. ``cell_timeout`` is each cell's budget of the kernel's CPU time
     (per thread it may use); ``notebook_timeout`` a wall-clock guard for the whole notebook.
     ``jobs`` local workers run at once (default: the number of cores). ``device`` is
-    ``"auto"`` (GPUs when present), ``"gpu"`` or ``"cpu"``. ``cluster`` is a Dask scheduler's
+    ``"auto"`` (GPUs when present), ``"gpu"`` or ``"cpu"``; ``keras_backend`` the Keras backend
+    kernels use (default: ``$KERAS_BACKEND``, else TensorFlow). ``cluster`` is a Dask scheduler's
     address to grade on instead of this machine; ``backend`` replaces both (any
     :class:`~autograder.engine.backend.Backend`)."""
 
@@ -194,6 +202,7 @@ class GradeSettings:
     jobs: int | None = None
     limits: Limits = Limits()
     device: str = "auto"
+    keras_backend: str | None = None
     regrade: bool = False
     progress: bool = True
     cluster: str | None = None
@@ -235,7 +244,7 @@ def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -
               "same notebook and lab version: skipped (--regrade grades them again)")
     spec = LabSpec(lab, lab_digest, course_version(), tuple(preload_modules(source)),
                    "instruments" in source.read_text(encoding="utf-8"), settings.limits,
-                   settings.device)
+                   settings.device, keras_backend(settings.keras_backend))
     return Batch(lab, source.name, course.work / "release" / lab / source.name, fresh,
                  [s for s in fresh if not s.problem and s.notebook is not None], spec, graded,
                  load_reasons(course, lab))
@@ -281,6 +290,7 @@ class _Recorder:
         self.course, self.batch, self.cells, self.gb = course, batch, cells, gb
         self.by_student = {s.student: s for s in batch.fresh}
         self.done = 0
+        self.devices: list[dict | None] = []
         self.bar = tqdm(total=len(batch.fresh), desc=f"grading {batch.lab}", unit="student",
                         disable=not progress)
 
@@ -313,7 +323,10 @@ class _Recorder:
             batch.graded.pop(sub.student, None)
         else:
             batch.graded[sub.student] = {"name": sub.name,
-                                         "digest": f"{batch.spec.lab_digest}:{sub.digest}"}
+                                         "digest": f"{batch.spec.lab_digest}:{sub.digest}",
+                                         "device": result.device}
+            if result.graded:
+                self.devices.append(result.device)
         _save(reasons_path(self.course, batch.lab), batch.reasons)
         _save(_graded_path(self.course, batch.lab), batch.graded)
         self.done += 1
@@ -364,6 +377,8 @@ def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None
             for result in run_jobs(backend, jobs, template, interrupts.hit):
                 recorder.result(result)
             recorder.bar.close()
+            if settings.progress and recorder.devices:
+                print(f"autograder: {probe.summary(recorder.devices)}")
             if interrupts.hit.is_set():
                 raise GradingInterrupted(recorder.done, len(batch.fresh))
     except BackendError as exc:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from autograder.engine.devices import DEFAULT_BACKEND
+
 #: The course's id in nbgrader's gradebook. nbgrader leaves it empty by default, which SQLite
 #: lets pass but PostgreSQL refuses (an assignment's course must exist).
 COURSE_ID = "nn-course"
@@ -26,7 +28,7 @@ KERNEL_ENV = {
     "TF_ENABLE_ONEDNN_OPTS": "0",
     "PYTHONWARNINGS": "ignore",
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    "KERAS_BACKEND": "tensorflow",
+    "KERAS_BACKEND": DEFAULT_BACKEND,  # unless KERAS_BACKEND is set (grade --backend sets it)
 }
 
 #: stderr lines that are noise, not a student's error (removed by nbgrader's IgnorePattern).

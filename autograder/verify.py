@@ -102,14 +102,17 @@ def simulated_class(course: Course, lab: str, folder: Path) -> dict[str, Expecta
     return {student: expectation for student, (expectation, _) in students.items()}
 
 
-def verify(course: Course, lab: str, progress: bool = True) -> list[Outcome]:
-    """Grade the simulated class of ``lab`` in a scratch folder and judge each outcome."""
+def verify(course: Course, lab: str, progress: bool = True,
+           keras_backend: str | None = None) -> list[Outcome]:
+    """Grade the simulated class of ``lab`` in a scratch folder (on ``keras_backend``, default
+    as :func:`~autograder.grade.grade`'s) and judge each outcome."""
     course.require_lab(lab)
     scratch = Path(tempfile.mkdtemp(prefix=f"verify-{lab}-"))
     try:
         work = Course(course.root, scratch / "work")
         students = simulated_class(course, lab, scratch / "submissions")
-        reasons = grade(work, lab, scratch / "submissions", progress=progress)
+        reasons = grade(work, lab, scratch / "submissions", progress=progress,
+                        keras_backend=keras_backend)
         outcomes = []
         for student, expected in students.items():
             scores = cell_scores(work, lab, student)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.course import Course
-from autograder.engine.devices import THREAD_VARIABLES, gpu_count, plan, thread_caps
-from autograder.grade import grade
+from autograder.engine.devices import (
+    KERAS_BACKENDS,
+    THREAD_VARIABLES,
+    XLA_ONE_THREAD,
+    gpu_count,
+    keras_backend,
+    plan,
+    thread_caps,
+)
+from autograder.engine.sandbox import Limits, limiter
+from autograder.grade import grade, load_devices
 from autograder.report import grades_table
 from autograder.simulate import solved_notebook
 from tests.conftest import ROOT
@@ -18,21 +29,67 @@ from tests.conftest import ROOT
 
 def test_device_plans():
     cpu = plan("auto", gpus=0)
-    assert cpu.envs == ({"CUDA_VISIBLE_DEVICES": "-1"},) and "no GPU found" in cpu.message
+    assert cpu.envs == ({"CUDA_VISIBLE_DEVICES": "-1", "KERAS_BACKEND": "tensorflow"},)
+    assert "no GPU found" in cpu.message and not cpu.gpu
     assert "as asked" in plan("cpu", gpus=2).message
     gpu = plan("gpu", gpus=2)
+    assert gpu.gpu and "Keras on tensorflow" in gpu.message
     assert [gpu.env_for(i)["CUDA_VISIBLE_DEVICES"] for i in range(4)] == ["0", "1", "0", "1"]
     assert gpu.env_for(0)["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert "no GPU found" in plan("gpu", gpus=0).message
 
 
-def test_gpu_plan_says_when_tensorflow_cannot_use_the_gpu(monkeypatch: pytest.MonkeyPatch):
+def test_each_backend_is_told_to_share_the_gpu_and_to_stay_off_it_on_the_cpu():
+    """JAX would take 75 % of the GPU per kernel without XLA_PYTHON_CLIENT_PREALLOCATE=false; on
+    the CPU it must not look for a GPU plugin (it warns on stderr, which costs a test cell)."""
+    for backend in KERAS_BACKENDS:
+        env = plan("gpu", gpus=1, backend=backend).env_for(0)
+        assert env["KERAS_BACKEND"] == backend and env["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
+    assert plan("cpu", backend="jax").env_for(0)["JAX_PLATFORMS"] == "cpu"
+    assert "JAX_PLATFORMS" not in plan("gpu", gpus=1, backend="jax").env_for(0)
+
+
+def test_unknown_or_missing_backends_are_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert keras_backend() == "jax" and keras_backend("tensorflow") == "tensorflow"
+    with pytest.raises(ValueError, match="unknown Keras backend"):
+        keras_backend("theano")
     import autograder.engine.devices as devices
 
-    monkeypatch.setattr(devices, "cpu_only_tensorflow", lambda: True)
+    monkeypatch.setattr(devices.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ValueError, match="not installed here"):
+        keras_backend("torch")
+
+
+def test_gpu_plan_says_when_the_backend_cannot_use_the_gpu(monkeypatch: pytest.MonkeyPatch):
+    import autograder.engine.devices as devices
+
+    monkeypatch.setattr(devices, "_distribution_installed", lambda name: name == "tensorflow-cpu")
     assert "still runs on the CPU" in plan("gpu", gpus=1).message
-    monkeypatch.setattr(devices, "cpu_only_tensorflow", lambda: False)
+    assert "no CUDA plugin" in plan("gpu", gpus=1, backend="jax").message
+    monkeypatch.setattr(devices, "_distribution_installed", lambda name: True)
     assert "CPU" not in plan("gpu", gpus=1).message
+    assert "CPU" not in plan("gpu", gpus=1, backend="jax").message
+
+
+def test_gpu_slots_limit_data_not_address_space(monkeypatch: pytest.MonkeyPatch):
+    """CUDA reserves address space far beyond what it uses: a cap on address space would stop
+    it from starting, so GPU slots cap data instead (CPU slots keep the address-space cap)."""
+    import autograder.engine.devices as devices
+    from autograder.engine.backend import LabSpec, slot_settings
+
+    lab = LabSpec("lab1", "x", "y", (), False, device="cpu")
+    assert all(s.limits.address_space for s in slot_settings(lab, 2)[0])
+    monkeypatch.setattr(devices, "gpu_count", lambda: 1)
+    on_gpu = slot_settings(dataclasses.replace(lab, device="gpu"), 2)[0]
+    assert not any(s.limits.address_space for s in on_gpu)
+    for limits, capped, free in ((on_gpu[0].limits, "data size", "address space"),
+                                 (Limits(memory_mb=4096), "address space", "data size")):
+        shown = subprocess.run(["cat", "/proc/self/limits"], capture_output=True, text=True,
+                               preexec_fn=limiter(limits)).stdout
+        rows = {line[:26].strip().removeprefix("Max ").lower(): line[26:].split()[0]
+                for line in shown.splitlines()[1:]}
+        assert rows[capped] == str(limits.memory_mb * 1024 * 1024) and rows[free] == "unlimited"
 
 
 def test_gpus_are_counted_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -48,7 +105,10 @@ def test_gpus_are_counted_from_nvidia_smi(tmp_path: Path, monkeypatch: pytest.Mo
 def test_thread_caps_share_the_cores(monkeypatch: pytest.MonkeyPatch):
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    assert set(thread_caps(2, cores=2).values()) == {"1"}
+    monkeypatch.delenv("XLA_FLAGS", raising=False)
+    caps = thread_caps(2, cores=2)
+    assert {caps[name] for name in THREAD_VARIABLES} == {"1"} and caps["XLA_FLAGS"] == XLA_ONE_THREAD
+    assert "XLA_FLAGS" not in thread_caps(2, cores=8)
     assert thread_caps(3, cores=16)["TF_NUM_INTRAOP_THREADS"] == "5"
     assert thread_caps(4, cores=2)["OMP_NUM_THREADS"] == "1"
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
@@ -99,7 +159,11 @@ def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
                     "os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])\n")
     course = Course(ROOT, tmp_path / "work")
     grade(course, "lab1", tmp_path / "subs", jobs=2, device="gpu")
-    assert "grading on 2 GPU(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "grading on 2 GPU(s)" in out and "kernels ran on cpu (no Keras) x2" in out
     for student in ("a", "b"):
         assert set(_printed(course, student)) & {"GPU 0 true\n", "GPU 1 true\n"}
     assert grades_table(course, "lab1")["score"].tolist() == [20, 20]
+    # the probe read each kernel's GPU from inside it, and left no trace in the notebook
+    assert {d["visible"] for d in load_devices(course, "lab1").values()} <= {"0", "1"}
+    assert not any("AUTOGRADER_PROBE" in text for text in _printed(course, "a"))

@@ -12,6 +12,7 @@ workers may be this machine's warm slots (:class:`LocalBackend`, the default), a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import os
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from autograder.engine.devices import plan, thread_caps
+from autograder.engine.devices import DEFAULT_BACKEND, plan, thread_caps
 from autograder.engine.kernels import PRELOAD_ENV
 from autograder.engine.sandbox import Limits
 from autograder.engine.warm import WarmPool, run_job
@@ -41,7 +42,7 @@ class BackendError(RuntimeError):
 class LabSpec:
     """What every worker must know to grade ``lab``, by value: how to set up its slots (the
     modules its kernels preload, whether it needs the generated data, limits, device) and
-    which version of the course the coordinator grades with."""
+    which version of the course the coordinator grades with, and the Keras backend kernels use."""
 
     lab: str
     lab_digest: str
@@ -50,6 +51,7 @@ class LabSpec:
     needs_data: bool
     limits: Limits = Limits()
     device: str = "auto"
+    keras_backend: str = DEFAULT_BACKEND
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,12 @@ def course_version() -> str:
 def refusal(lab: LabSpec) -> str | None:
     """Why this machine must not grade ``lab`` (its course version differs), or ``None``."""
     mine = course_version()
-    if mine == lab.course_version:
-        return None
-    return (f"course version {mine} differs from the coordinator's {lab.course_version} "
-            "(update this machine's course checkout and run tools/bootstrap.sh)")
+    if mine != lab.course_version:
+        return (f"course version {mine} differs from the coordinator's {lab.course_version} "
+                "(update this machine's course checkout and run tools/bootstrap.sh)")
+    if importlib.util.find_spec(lab.keras_backend) is None:
+        return f"Keras backend {lab.keras_backend} is not installed on this machine"
+    return None
 
 
 def slot_settings(lab: LabSpec, slots: int) -> tuple[list[SlotSettings], str]:
@@ -97,9 +101,10 @@ def slot_settings(lab: LabSpec, slots: int) -> tuple[list[SlotSettings], str]:
 
         instruments.build()
     cache = str(cache_dir())
-    devices = plan(lab.device)
+    devices = plan(lab.device, backend=lab.keras_backend)
     env = {ENV_VAR: cache, PRELOAD_ENV: ",".join(lab.preload), **thread_caps(slots)}
-    settings = [SlotSettings(lab.limits, {**devices.env_for(i), **env}, (cache,),
+    limits = dataclasses.replace(lab.limits, address_space=not devices.gpu)
+    settings = [SlotSettings(limits, {**devices.env_for(i), **env}, (cache,),
                              devices.device_files) for i in range(slots)]
     return settings, devices.message
 

@@ -42,6 +42,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
+from autograder.engine import probe
 from autograder.engine.canaries import plant, verdict
 from autograder.engine.sandbox import (
     BOX,
@@ -290,7 +291,8 @@ class ForkedExecute(Execute):
     Each cell may use ``cell_cpu_seconds`` of the kernel's CPU time (it is interrupted past
     that); nbgrader's wall-clock ``timeout`` stays as a generous guard for cells that sleep.
     Canary cells are planted among the tests and judged after the run (``verdict``, also left
-    in :data:`LAST_VERDICT`); every process the notebook left behind is killed before nbgrader
+    in :data:`LAST_VERDICT`), and a probe cell at the end reports the device
+    (:data:`LAST_DEVICE`); every process the notebook left behind is killed before nbgrader
     saves the scores.
     """
 
@@ -301,14 +303,16 @@ class ForkedExecute(Execute):
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
-        global LAST_VERDICT
+        global LAST_VERDICT, LAST_DEVICE
         canaries = plant(nb)
+        probe.plant(nb)
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
             if _zygote is not None:
                 _zygote.sweep()
         LAST_VERDICT = verdict(nb, canaries)
+        LAST_DEVICE = probe.read(nb)
         return nb, resources
 
     async def _cpu_watchdog(self) -> None:
@@ -332,6 +336,8 @@ class ForkedExecute(Execute):
 
 #: What the canaries of the last notebook :class:`ForkedExecute` ran said (``None``: trusted).
 LAST_VERDICT: str | None = None
+#: What the probe of the last notebook :class:`ForkedExecute` ran reported (backend, device).
+LAST_DEVICE: dict | None = None
 
 
 # ----------------------------------------------------------------------------------------------

@@ -49,7 +49,8 @@ ALLOWED_ENV = frozenset({
     "XDG_CONFIG_HOME", "JPY_PARENT_PID", "JPY_SESSION_NAME", "PYDEVD_DISABLE_FILE_VALIDATION",
     "NBGRADER_EXECUTION", "PYTHONWARNINGS", "PYTHONHASHSEED", "MPLBACKEND", "KERAS_BACKEND",
     "CUDA_VISIBLE_DEVICES", "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_ALLOCATOR",
-    "PYTORCH_CUDA_ALLOC_CONF", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+    "XLA_FLAGS", "JAX_PLATFORMS", "PYTORCH_CUDA_ALLOC_CONF", "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
     "NN_COURSE_FAST", "NN_COURSE_CACHE",
 })
 ALLOWED_PREFIXES = ("LC_", "TF_")
@@ -63,6 +64,9 @@ class Limits:
     memory_mb: int = 8192
     cpu_seconds: int = 900
     disk_mb: int = 1024
+    #: ``memory_mb`` caps the address space; where GPU drivers reserve address space far beyond
+    #: what they use (CUDA does), it caps the process's data (heap and private mappings) instead.
+    address_space: bool = True
 
 
 def bubblewrap() -> str | None:
@@ -144,7 +148,8 @@ def limiter(limits: Limits, die_with_parent: bool = False) -> Callable[[], None]
 
     def apply() -> None:
         memory = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        kind = resource.RLIMIT_AS if limits.address_space else resource.RLIMIT_DATA
+        resource.setrlimit(kind, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if die_with_parent:
             pr_set_pdeathsig = 1

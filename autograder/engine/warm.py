@@ -168,7 +168,7 @@ class Slot:
         folder = self._prepare(job, template)
         request = {"lab": job.lab, "student": job.student, "cell_timeout": job.cell_timeout,
                    "cell_cpu_seconds": float(job.cell_timeout * self.settings.kernel_threads)}
-        reason = forged = None
+        reason = forged = device = None
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
@@ -177,6 +177,7 @@ class Slot:
                 raise BrokenPipeError
             reply = json.loads(answer)
             forged = reply.get("forged")
+            device = reply.get("device") if isinstance(reply.get("device"), dict) else None
             if not reply["ok"]:
                 reason = failure_reason(str(reply.get("log", "")))
         except TimeoutError:
@@ -192,7 +193,8 @@ class Slot:
             scores = [dataclasses.replace(s, auto_score=0.0) for s in scores]
             reason = FORGED
         reason = reason or _notebook_trouble(autograded)
-        return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded)
+        return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded,
+                         device=device)
 
 
 def run_job(job: Job, template: bytes, settings: SlotSettings) -> JobResult:

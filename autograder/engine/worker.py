@@ -83,6 +83,7 @@ class JobResult:
     seconds: float
     autograded: bytes | None = None
     retry: bool = False  # not the submission's fault: grade it again on the next run
+    device: dict | None = None  # what the kernel reported running on (engine.probe)
 
     @property
     def graded(self) -> bool:
@@ -159,13 +160,14 @@ def _serve(slot: Path) -> int:
     for line in requests:
         request = json.loads(line)
         captured = io.StringIO()
-        kernels.LAST_VERDICT = None
+        kernels.LAST_VERDICT = kernels.LAST_DEVICE = None
         with contextlib.redirect_stdout(captured):
             code = _autograde_here(slot / "job", request["lab"], request["student"],
                                    request["cell_timeout"], request["cell_cpu_seconds"])
         zygote.sweep()
         print(json.dumps({"ok": code == 0, "log": captured.getvalue()[-4000:],
-                          "forged": kernels.LAST_VERDICT}), file=answers, flush=True)
+                          "forged": kernels.LAST_VERDICT, "device": kernels.LAST_DEVICE}),
+              file=answers, flush=True)
     zygote.stop()
     return 0
 

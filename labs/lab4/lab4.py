@@ -47,6 +47,12 @@
 #   `softmax` is not `scipy.special.softmax`, and `backward` applies the formulas of part 4
 #   (exactly, up to rounding), not finite differences or automatic differentiation. The hidden
 #   tests check this.
+#
+# **Keras backends** (part 8): Keras runs on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), and the
+# grader may use any of them: build models from `keras.layers`, compute with `keras.ops`, and
+# turn what a Keras function or model call returns into numpy with
+# `keras.ops.convert_to_numpy` before you use numpy on it (`model.predict` already returns
+# numpy).
 
 # %% [markdown]
 # ## Setup

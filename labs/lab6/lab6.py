@@ -38,6 +38,12 @@
 # there), and the hidden tests check it, as they check every function on other inputs than the
 # visible tests.
 #
+# **Keras backends:** Keras runs on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), and the
+# grader may use any of them: build models from `keras.layers`, compute with `keras.ops`, and
+# turn what a Keras function or model call returns into numpy with
+# `keras.ops.convert_to_numpy` before you use numpy on it (`model.predict` already returns
+# numpy).
+#
 # **The data** (`coursedata.instruments`): the training notes come from the FluidR3_GM
 # soundfont, the validation notes from TimGM6mb and the test notes from MuseScore_General_Lite.
 # Three different sample sets: a model that only memorised FluidR3's recordings will not

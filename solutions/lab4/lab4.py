@@ -45,6 +45,12 @@
 #   `softmax` is not `scipy.special.softmax`, and `backward` applies the formulas of part 4
 #   (exactly, up to rounding), not finite differences or automatic differentiation. The hidden
 #   tests check this.
+#
+# **Keras backends** (part 8): Keras runs on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), and the
+# grader may use any of them: build models from `keras.layers`, compute with `keras.ops`, and
+# turn what a Keras function or model call returns into numpy with
+# `keras.ops.convert_to_numpy` before you use numpy on it (`model.predict` already returns
+# numpy).
 
 # %% [markdown]
 # ## Setup
@@ -762,8 +768,11 @@ nnkit.grading.expect("sparsecategoricalcrossentropy" in str(_m.loss).lower().rep
                      "sparse categorical cross-entropy")
 # two Keras steps from given weights equal two steps of the update rule of part 5
 _rng = np.random.default_rng(808)
-_p = {"W1": _rng.normal(size=(13, 7)), "b1": _rng.normal(size=7), "W2": _rng.normal(size=(7, 4)),
-      "b2": _rng.normal(size=4)}
+# weights small enough that no probability comes near 0 or 1: Keras clips probabilities to
+# [1e-7, 1 - 1e-7] before the logarithm on the JAX and PyTorch backends (TensorFlow's uses the
+# softmax's logits), and a clipped probability has no gradient
+_p = {"W1": 0.3 * _rng.normal(size=(13, 7)), "b1": 0.3 * _rng.normal(size=7),
+      "W2": 0.3 * _rng.normal(size=(7, 4)), "b2": 0.3 * _rng.normal(size=4)}
 _m.set_weights([_p["W1"], _p["b1"], _p["W2"], _p["b2"]])
 _v = {k: np.zeros_like(a) for k, a in _p.items()}
 for _step in range(2):

@@ -31,12 +31,18 @@
 # it and do not delete or copy cells: the grader finds your answers by the cells' ids.
 # Run *Kernel → Restart & Run All* before you hand in, and check that the visible tests pass.
 #
-# **Conventions:** Keras 3 with the TensorFlow backend; labels are integers, so every model
+# **Conventions:** Keras 3; labels are integers, so every model
 # ends in a softmax and uses the loss `"sparse_categorical_crossentropy"`; always pass
 # `verbose=0` to `fit`, `evaluate` and `predict`. Use Keras and numpy freely: this lab is
 # about using them. What you may not do is special-case the visible tests: the hidden tests
 # build other models, drive your callbacks through other epochs and call your functions with
 # other arguments.
+#
+# **Keras backends:** Keras runs on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), and the
+# grader may use any of them: build models from `keras.layers`, compute with `keras.ops`, and
+# turn what a Keras function or model call returns into numpy with
+# `keras.ops.convert_to_numpy` before you use numpy on it (`model.predict` already returns
+# numpy).
 
 # %% [markdown]
 # ## Setup
@@ -121,7 +127,7 @@ def fresh_tiny(learning_rate=0.02):
     """The tiny network at its initial weights, with a new Adam state and this learning rate."""
     TINY.set_weights(TINY_START)
     for variable in TINY.optimizer.variables:
-        variable.assign(keras.ops.zeros_like(variable))
+        variable.assign(np.zeros(variable.shape, variable.dtype))
     TINY.optimizer.learning_rate = learning_rate
     return TINY
 
@@ -531,7 +537,7 @@ def generalization_gap(model, X_train, y_train, X_val, y_val):
     ### BEGIN SOLUTION
     def mean_loss(X, y):
         P = model.predict(X, verbose=0)
-        return float(np.mean(keras.losses.sparse_categorical_crossentropy(y, P)))
+        return float(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, P)))
 
     return mean_loss(X_val, y_val) - mean_loss(X_train, y_train)
     ### END SOLUTION

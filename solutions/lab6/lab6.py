@@ -36,6 +36,12 @@
 # there), and the hidden tests check it, as they check every function on other inputs than the
 # visible tests.
 #
+# **Keras backends:** Keras runs on TensorFlow, JAX or PyTorch (`KERAS_BACKEND`), and the
+# grader may use any of them: build models from `keras.layers`, compute with `keras.ops`, and
+# turn what a Keras function or model call returns into numpy with
+# `keras.ops.convert_to_numpy` before you use numpy on it (`model.predict` already returns
+# numpy).
+#
 # **The data** (`coursedata.instruments`): the training notes come from the FluidR3_GM
 # soundfont, the validation notes from TimGM6mb and the test notes from MuseScore_General_Lite.
 # Three different sample sets: a model that only memorised FluidR3's recordings will not
@@ -436,7 +442,7 @@ _check_model(build_model(7, 4, hidden=(12, 5), dropout=0.25, l2=3e-4, learning_r
              7, 4, (12, 5), 0.25, 3e-4, 0.03)
 _check_model(build_model(3, 2, hidden=(6,), dropout=0.0, l2=0.0, learning_rate=1e-4),
              3, 2, (6,), 0.0, 0.0, 1e-4)
-_p = build_model(5, 3, hidden=(4,), dropout=0.2, l2=0.0)(np.ones((2, 5), np.float32)).numpy()
+_p = keras.ops.convert_to_numpy(build_model(5, 3, hidden=(4,), dropout=0.2, l2=0.0)(np.ones((2, 5), np.float32)))
 nnkit.grading.expect_close(_p.sum(axis=1), np.ones(2), "the outputs are class probabilities",
                            rtol=1e-5)
 ### END HIDDEN TESTS
