@@ -324,7 +324,8 @@ class _Recorder:
         else:
             batch.graded[sub.student] = {"name": sub.name,
                                          "digest": f"{batch.spec.lab_digest}:{sub.digest}",
-                                         "device": result.device}
+                                         "device": result.device,
+                                         "seconds": round(result.seconds, 1)}
             if result.graded:
                 self.devices.append(result.device)
         _save(reasons_path(self.course, batch.lab), batch.reasons)

@@ -50,8 +50,11 @@ license = "$license"
 dependencies = $dependencies
 
 [project.optional-dependencies]
-# TensorFlow for a local install; Colab has its own, which must be kept.
+# A Keras backend for a local install (TensorFlow is the default; KERAS_BACKEND=jax or torch
+# picks another). Colab has all three, which must be kept.
 tf = $tf
+jax = $jax
+torch = $torch
 
 [tool.setuptools.packages.find]
 where = [".", "data"]
@@ -80,7 +83,8 @@ def student_pyproject(root: Path, edition: Edition) -> str:
     return PYPROJECT.substitute(
         name=edition.package, version=project["version"], license=project["license"],
         requires_python=project["requires-python"], dependencies=_toml_list(dependencies),
-        tf=_toml_list(project.get("optional-dependencies", {}).get("tf", [])))
+        **{extra: _toml_list(project.get("optional-dependencies", {}).get(extra, []))
+           for extra in ("tf", "jax", "torch")})
 
 
 def _selected(root: Path, folders: tuple[str, ...], suffixes: tuple[str, ...]) -> list[Path]:

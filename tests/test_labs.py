@@ -4,12 +4,14 @@ hidden tests hold when a notebook patches numpy, rebinds helpers or changes dire
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from autograder.course import Course
+from autograder.engine.kernels import preload_modules
 from autograder.grade import grade
 from autograder.report import cell_scores
 from autograder.simulate import (
@@ -41,9 +43,27 @@ def test_lab_has_its_mistakes_references_and_visible_only_submission(lab: str):
     assert load_visible_only(folder) is not None, "no visible-only submission"
 
 
-@pytest.mark.parametrize("lab", LABS)
-def test_lab_grades_right(lab: str):
-    outcomes = verify(Course(ROOT, ROOT / "grading"), lab, progress=False)
+def _uses_keras(lab: str) -> bool:
+    return "keras" in preload_modules(ROOT / "solutions" / lab / f"{lab}.ipynb")
+
+
+def _grading_cases() -> list:
+    """Every lab on TensorFlow (the default backend); a lab that uses Keras on JAX and PyTorch
+    too (skipped where that backend is not installed: CI installs JAX, not PyTorch)."""
+    cases = [pytest.param(lab, "tensorflow", id=lab) for lab in LABS]
+    for backend in ("jax", "torch"):
+        installed = importlib.util.find_spec(backend) is not None
+        skip = pytest.mark.skipif(not installed, reason=f"{backend} is not installed (see README)")
+        cases += [pytest.param(lab, backend, id=f"{lab}-{backend}", marks=skip)
+                  for lab in LABS if _uses_keras(lab)]
+    return cases
+
+
+@pytest.mark.parametrize(("lab", "backend"), _grading_cases())
+def test_lab_grades_right(lab: str, backend: str):
+    """The same judgement on every Keras backend: solution and references full marks, release 0,
+    every catalogued mistake loses its cells, the visible-only submission at most a fifth."""
+    outcomes = verify(Course(ROOT, ROOT / "grading"), lab, progress=False, keras_backend=backend)
     wrong = [o for o in outcomes if not o.ok]
     assert not wrong, "\n".join(f"{o.student} ({o.what}): {o.score}/{o.max_score}, lost "
                                 f"{o.lost} {o.reason}" for o in wrong)

@@ -4,6 +4,7 @@ keeps hidden tests out of feedback."""
 
 from __future__ import annotations
 
+import ast
 import html
 import os
 import re
@@ -216,9 +217,34 @@ def test_plain_nbgrader_generate_feedback_hides_hidden_tests(tmp_path: Path):
     assert not (hidden - given) & _significant(shown)
 
 
+#: Modules a notebook may import only on the Keras backend that needs them (the edition installs
+#: TensorFlow; `.[jax]` and `.[torch]` are the student's choice).
+BACKEND_ONLY = {"jax", "torch"}
+
+
+def _imported_modules(paths: list[Path]) -> set[str]:
+    """The top-level modules the code cells of ``paths`` import, wherever in a cell."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    names: set[str] = set()
+    for path in paths:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                tree = ast.parse(TransformerManager().transform_cell(cell.source))
+                names |= {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                          for a in n.names}
+                names |= {n.module.split(".")[0] for n in ast.walk(tree)
+                          if isinstance(n, ast.ImportFrom) and n.module and not n.level}
+    return names - BACKEND_ONLY
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tmp_path: Path):
+    """In a fresh venv holding only the edition's package: every module any notebook imports
+    resolves; every notebook runs its Setup and first cells (a lab up to its first exercise, a
+    lecture through its imports) and lecture 1 runs whole. (test_lectures runs every lecture
+    whole, from the course.)"""
     edition = tmp_path / "edition"
     assert publish(copy, edition).leaks == []
     venv = tmp_path / "venv"
@@ -230,11 +256,20 @@ def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tm
                              "'jupyterlab', 'notebook', 'jupytext', 'autograder') if u.find_spec(m)])"],
                             capture_output=True, text=True, check=True, cwd=tmp_path)
     assert absent.stdout.strip() == "[]"
+    notebooks = sorted((edition / "lectures").glob("*.ipynb")) + sorted((edition / "labs").glob("*/*.ipynb"))
+    wanted = sorted(_imported_modules(notebooks))
+    missing = subprocess.run([python, "-c", "import importlib.util as u, sys; print([m for m in "
+                              "sys.argv[1:] if u.find_spec(m) is None])", *wanted],
+                             capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert "keras" in wanted and missing.stdout.strip() == "[]"
     env = {"NN_COURSE_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": ""}
     run_in = tmp_path / "student"  # outside the course: nnkit must come from the venv
     run_in.mkdir()
-    for path in sorted((edition / "lectures").glob("*.ipynb")) + sorted((edition / "labs").glob("*/*.ipynb")):
+    for path in notebooks:
         nb = nbformat.read(path, as_version=4)
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
         if path.parts[-3] == "labs":  # a lab runs up to its first exercise
             nb.cells = nb.cells[:next(i for i, c in enumerate(nb.cells) if "YOUR CODE HERE" in c.source)]
+        elif path.stem != "01_perceptron":  # Setup, then the imports
+            nb.cells = nb.cells[:code[1] + 1]
         run_notebook(nb, _kernel(tmp_path, str(python), env), run_in, timeout=900)

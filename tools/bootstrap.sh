@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=venv
-extras="tf,dev,postgres,cluster"
+extras="tf,jax,dev,postgres,cluster"
 for arg in "$@"; do
   case "$arg" in
     --system) mode=system; extras="dev" ;;
-    --gpu) extras="dev,postgres,cluster" ; gpu=1 ;;
+    --gpu) extras="jax,dev,postgres,cluster" ; gpu=1 ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
