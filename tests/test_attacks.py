@@ -142,6 +142,7 @@ def _outputs(course: Course, student: str) -> str:
                      for o in c.get("outputs", []))
 
 
+@pytest.mark.slow
 @needs_sandbox
 def test_a_hostile_class_gains_nothing_and_stops_nothing(tmp_path: Path, monkeypatch):
     secret = f"instructor-secret-{secrets.token_hex(6)}"
@@ -223,6 +224,7 @@ def test_scores_a_job_returns_are_checked_before_they_are_recorded():
         assert _invalid_scores(bad, cells), bad
 
 
+@pytest.mark.slow
 def test_a_worker_that_cannot_start_costs_a_row_with_a_reason_not_the_batch(tmp_path, monkeypatch):
     import autograder.engine.warm as warm
 

@@ -168,6 +168,7 @@ def test_a_worker_with_another_course_version_is_refused(cluster: Cluster):
         cluster.kill(odd)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_batch_loses_nothing(cluster: Cluster, tmp_path: Path):
     """A third worker is killed while it grades: its job runs on another worker, every
     student has exactly one row, and the honest students keep full marks."""

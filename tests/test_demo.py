@@ -12,6 +12,7 @@ from autograder.grade import grade
 from autograder.report import COLUMNS, grades_table, question_stats
 
 
+@pytest.mark.slow
 def test_demo_class_gets_what_each_student_deserves(course: Course,
                                                      capsys: pytest.CaptureFixture):
     assert main(["--work", str(course.work), "demo", "--cell-timeout", "20"]) == EXIT_OK

@@ -132,6 +132,7 @@ def _printed(course: Course, student: str) -> list[str]:
     return [o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.outputs]
 
 
+@pytest.mark.slow
 def test_each_kernel_runs_blas_on_its_share_of_the_cores(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch):
     """Two workers side by side: the BLAS numpy loaded in the kernel's zygote sizes its thread
@@ -147,6 +148,7 @@ def test_each_kernel_runs_blas_on_its_share_of_the_cores(tmp_path: Path,
         assert expected in _printed(course, student)
 
 
+@pytest.mark.slow
 def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
     """With (fake) GPUs present, grading says so and each kernel sees one GPU, memory growth on."""

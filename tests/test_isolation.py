@@ -65,6 +65,7 @@ def solution_server():
     server.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(bubblewrap() is None, reason="needs bubblewrap for the sandbox")
 def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solution_server: int):
     course = Course(ROOT, tmp_path / "work")
@@ -131,6 +132,7 @@ def test_attacks_fail_and_honest_students_keep_their_scores(tmp_path: Path, solu
     assert "kernel died" in table.loc["exits_kernel", "needs_look"]
 
 
+@pytest.mark.slow
 def test_a_notebook_past_its_time_budget_is_stopped_and_the_batch_goes_on(tmp_path: Path):
     """Each cell stays under the cell limit, the notebook as a whole does not."""
     folder = tmp_path / "subs"
@@ -150,6 +152,7 @@ def test_a_notebook_past_its_time_budget_is_stopped_and_the_batch_goes_on(tmp_pa
     assert "ran past 30 s" in table.loc["slow", "needs_look"]
 
 
+@pytest.mark.slow
 def test_any_executor_can_run_the_jobs(tmp_path: Path):
     """The pool is replaceable: jobs and results are plain data (here a one-thread executor
     runs each job in a fresh process instead of a warm worker)."""
@@ -180,6 +183,7 @@ def test_sandboxed_code_cannot_reach_into_a_protected_process(tmp_path: Path):
     assert "PermissionError" in done.stderr
 
 
+@pytest.mark.slow
 def test_each_kernel_gets_the_cpu_limit_the_long_lived_worker_does_not(tmp_path: Path):
     """A kernel that spins is stopped by its CPU-time limit; the warm worker, whose CPU time adds
     up over the whole batch, must not be, or a later honest student would pay for it."""

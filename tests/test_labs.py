@@ -59,6 +59,7 @@ def _grading_cases() -> list:
     return cases
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("lab", "backend"), _grading_cases())
 def test_lab_grades_right(lab: str, backend: str):
     """The same judgement on every Keras backend: solution and references full marks, release 0,
@@ -69,6 +70,7 @@ def test_lab_grades_right(lab: str, backend: str):
                                 f"{o.lost} {o.reason}" for o in wrong)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lab", LABS)
 def test_hidden_tests_survive_a_cheating_notebook(lab: str, tmp_path: Path):
     """The first catalogued mistake, plus a prelude that patches numpy and builtins, rebinds the

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 LECTURES = sorted((ROOT / "lectures").glob("*.ipynb"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", LECTURES, ids=[p.stem for p in LECTURES])
 def test_lecture_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NN_COURSE_FAST", "1")

@@ -57,6 +57,7 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_grade_and_report_with_a_postgresql_gradebook(tmp_path: Path, postgres_url: str):
     source = ROOT / "solutions" / "lab1" / "lab1.ipynb"
     released = ROOT / "labs" / "lab1" / "lab1.ipynb"

@@ -178,6 +178,7 @@ def _significant(text: str) -> set[str]:
     return {s for s in (line.strip() for line in text.splitlines()) if len(s) >= 12 and not s.startswith("#")}
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_generate_feedback_hides_hidden_tests(tmp_path: Path):
     """From the course root, as formgrader would: nbgrader's own commands, this course's
     nbgrader_config.py, the gradebook named by NN_COURSE_DB."""

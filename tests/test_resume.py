@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from autograder.course import Course
 from autograder.grade import grade, load_names
@@ -27,6 +28,7 @@ def _class(folder: Path, students: list[str]) -> None:
         nbformat.write(solved_notebook(SOURCE, RELEASED), folder / student / "lab1.ipynb")
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_what_finished_and_a_rerun_grades_the_rest(tmp_path: Path):
     folder = tmp_path / "subs"
     slow = nbformat.read(RELEASED, as_version=4)
@@ -65,6 +67,7 @@ def test_ctrl_c_saves_what_finished_and_a_rerun_grades_the_rest(tmp_path: Path):
     assert table.loc[["a_honest", "z_sleeper"], "score"].tolist() == [20, 20]
 
 
+@pytest.mark.slow
 def test_a_rerun_skips_what_was_graded_from_the_same_bytes(tmp_path: Path, capsys):
     folder = tmp_path / "subs"
     _class(folder, ["a", "b"])

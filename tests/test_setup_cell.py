@@ -59,6 +59,7 @@ def _only_error_line(cell: nbformat.NotebookNode) -> str:
     return traceback[0]
 
 
+@pytest.mark.slow
 def test_setup_cell_that_cannot_install_stops_the_notebook_with_one_sentence(tmp_path: Path):
     # A Colab-like kernel (google.colab imported at start-up) in a fresh venv without the course
     # package, whose package index and GitHub are unreachable (a proxy that refuses).
@@ -88,6 +89,7 @@ def test_setup_cell_that_cannot_install_stops_the_notebook_with_one_sentence(tmp
     assert all(not cell.outputs and cell.execution_count is None for cell in nb.cells[2:])
 
 
+@pytest.mark.slow
 def test_setup_error_shows_as_one_line_in_a_kernel(tmp_path: Path):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("from nnkit.colab import SetupError\n"

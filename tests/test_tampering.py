@@ -7,6 +7,7 @@ import copy
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from autograder.course import Course
 from autograder.grade import grade
@@ -22,6 +23,7 @@ def _gid(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
+@pytest.mark.slow
 def test_tampered_notebooks_get_a_score_and_a_reason(tmp_path: Path):
     honest = solved_notebook(SOURCE, RELEASED)
     deleted = copy.deepcopy(honest)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from autograder.cli import main
 from autograder.simulate import load_mistakes, solved_notebook
@@ -16,6 +17,7 @@ from tests.conftest import ROOT
 RELEASED = ROOT / "labs" / "lab1" / "lab1.ipynb"
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_validate_exits_0_on_a_failing_notebook():
     result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(RELEASED)],
                             cwd=ROOT, capture_output=True, text=True, timeout=180,
@@ -25,6 +27,7 @@ def test_plain_nbgrader_validate_exits_0_on_a_failing_notebook():
     assert "VALIDATION FAILED" in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_validate_names_failing_tests_in_plain_text_and_passes_the_solution(tmp_path: Path,
                                                                             capsys):
     """A failing visible test is named with its points, then its error, with no HTML and no
