@@ -147,6 +147,7 @@ def test_the_demo_class_gets_the_local_pools_grades_on_the_cluster(cluster: Clus
     assert nbformat.read(autograded, as_version=4).cells, "the autograded copy comes back"
 
 
+@pytest.mark.slow
 def test_a_worker_with_another_course_version_is_refused(cluster: Cluster):
     """A worker whose course packages differ (here nnkit with one more line) must not grade:
     the coordinator names it and grades on the others."""
@@ -193,6 +194,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(cluster: Cluster, tmp_path: Pat
     assert (table["score"] == 20).all(), load_reasons(course, "lab1")
 
 
+@pytest.mark.slow
 def test_the_postgresql_gradebook_through_the_cluster(cluster: Cluster, tmp_path: Path,
                                                       postgres_url: str, monkeypatch, capsys):
     """tests/test_postgres.py's grading, with the jobs on the cluster ($NN_COURSE_CLUSTER)."""

@@ -111,6 +111,7 @@ def test_fashion_mnist_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 # --- instruments -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_instrument_splits(instrument_dir: Path) -> None:
     n_families = len(instruments.family_names())
     assert n_families >= 8
@@ -123,6 +124,7 @@ def test_instrument_splits(instrument_dir: Path) -> None:
         assert np.abs(x).max(axis=1).min() > 0.05  # every note is audible
 
 
+@pytest.mark.slow
 def test_instrument_manifest(instrument_dir: Path) -> None:
     manifest = instruments.load_manifest()
     fonts = manifest.groupby("split").soundfont.unique()
@@ -142,6 +144,7 @@ def test_instrument_manifest(instrument_dir: Path) -> None:
     assert (manifest.pitch <= manifest.program.map(high)).all()
 
 
+@pytest.mark.slow
 def test_instrument_build_is_deterministic(
     instrument_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -152,6 +155,7 @@ def test_instrument_build_is_deterministic(
     assert (other / checksums).read_text() == (instrument_dir / checksums).read_text()
 
 
+@pytest.mark.slow
 def test_corrupt_or_incomplete_cache_is_rebuilt(instrument_dir: Path) -> None:
     checksums = (instrument_dir / instruments.CHECKSUMS).read_text()
     x_before, _ = instruments.load("train")

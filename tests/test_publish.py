@@ -141,6 +141,7 @@ def _configure(course: Course, repository: str, ref: str) -> None:
     pyproject.write_text(re.sub(r'(?m)^ref = "[^"]*"', f'ref = "{ref}"', text))
 
 
+@pytest.mark.slow
 def test_changing_the_location_restamps_every_badge_and_setup_cell(copy: Course, tmp_path: Path):
     old = copy.edition
     _configure(copy, "another-school/nn-2027", "spring-2027")
