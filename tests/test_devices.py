@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -169,3 +170,17 @@ def test_gpu_grading_gives_each_kernel_a_gpu_with_memory_growth(
     # the probe read each kernel's GPU from inside it, and left no trace in the notebook
     assert {d["visible"] for d in load_devices(course, "lab1").values()} <= {"0", "1"}
     assert not any("AUTOGRADER_PROBE" in text for text in _printed(course, "a"))
+
+
+@pytest.mark.parametrize("framework", ["jax", "torch"])
+def test_the_zygote_can_tell_a_started_device_runtime_from_an_import(framework: str):
+    """Importing JAX or PyTorch starts no runtime (a zygote may fork after it); using JAX does,
+    and the zygote then falls back to preloading nothing (kernels.Zygote.start)."""
+    pytest.importorskip(framework)
+    use = "jax.numpy.ones(1).block_until_ready()" if framework == "jax" else "torch.ones(1)"
+    code = (f"import {framework}, {framework.split('.')[0]}\n"
+            "from autograder.engine.kernels import device_runtime_started as started\n"
+            f"before = started()\n{use}\nprint(before, started())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "JAX_PLATFORMS": "cpu"}, check=True).stdout.split()
+    assert out == (["None", "jax"] if framework == "jax" else ["None", "None"])

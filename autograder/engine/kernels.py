@@ -185,6 +185,11 @@ class Zygote:
                                      env=env, cwd=self.runtime, start_new_session=True, bufsize=0,
                                      preexec_fn=limiter(self.limits, die_with_parent=True))
         ready = self._line(START_TIMEOUT).split()
+        if ready[:1] == ["unsafe"] and self.modules:
+            # an import started a device runtime: forks of this zygote would inherit its dead
+            # threads (and CUDA context); a zygote that preloads nothing is always safe
+            self.modules = []
+            return self.start()
         if len(ready) != 2 or ready[0] != "ready" or not ready[1].isdigit():
             raise ZygoteLost("the kernel zygote did not start")
         self.inner_pid = int(ready[1])
@@ -385,6 +390,21 @@ def _sweep(options: argparse.Namespace) -> None:
     make_box(Path(options.box))
 
 
+def device_runtime_started() -> str | None:
+    """The framework, if any, whose device runtime (threads, CUDA context) this process has
+    started: JAX's backends or PyTorch's CUDA. A fork cannot use what its parent started, so
+    the zygote must not have; importing the frameworks starts neither."""
+    if "jax" in sys.modules:
+        from jax._src import xla_bridge
+
+        if xla_bridge.backends_are_initialized():
+            return "jax"
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_initialized():
+        return "torch"
+    return None
+
+
 def _zygote_main(argv: list[str]) -> int:
     """Import ipykernel and the modules once, then serve requests, one JSON line each: fork a
     kernel (answer: its pid) or sweep (answer: ``swept``)."""
@@ -401,6 +421,9 @@ def _zygote_main(argv: list[str]) -> int:
     for name in options.modules:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    if (started := device_runtime_started()) and options.modules:
+        print("unsafe", started, flush=True)
+        return 3
     protect_from_tracing()
     signal.signal(signal.SIGCHLD, _reap)
     print("ready", os.getpid(), flush=True)
