@@ -16,8 +16,8 @@
 # of one forward pass, whatever the number of weights (section 5), by applying the chain
 # rule from the output back to the inputs and reusing every intermediate result. This lecture builds it up from the chain rule, through small
 # computational graphs, to a vectorised two-layer network written in numpy, and checks
-# every gradient against finite differences and against TensorFlow's automatic
-# differentiation.
+# every gradient against finite differences and against the automatic differentiation of
+# the Keras backend (TensorFlow, JAX or PyTorch).
 #
 # **Contents**
 # 1. The chain rule along a path and the sum rule across paths
@@ -32,6 +32,13 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -60,15 +67,18 @@ from nnkit.colab import setup
 setup()
 
 # %%
+import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
 from coursedata.toy import make_nonlinear
 from nnkit import numerical_gradient, pick, relative_error, seed_everything
+from nnkit import autodiff
 from nnkit.plots import plot_curves, plot_decision_regions
 
 seed_everything(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 
 def sigmoid(z):
@@ -224,13 +234,13 @@ assert (q.value, f.value) == (3.0, -12.0)
 assert (x.grad, y.grad, z.grad) == (-4.0, -4.0, 3.0)
 print(f"[figure] f = {f.value:g}, df/dx = {x.grad:g}, df/dy = {y.grad:g}, df/dz = {z.grad:g}")
 
-# the same numbers from finite differences and from TensorFlow's automatic differentiation
+# the same numbers from finite differences and from the backend's automatic differentiation
+# (autodiff.value_and_grad: section 6 shows how each backend does it)
 num = numerical_gradient(lambda a: float((a[0] + a[1]) * a[2]), np.array([-2.0, 5.0, -4.0]))
 assert np.allclose(num, [-4.0, -4.0, 3.0])
-tx, ty, tz = (tf.Variable(v, dtype=tf.float64) for v in (-2.0, 5.0, -4.0))
-with tf.GradientTape() as tape:
-    tf_f = (tx + ty) * tz
-assert np.allclose([g.numpy() for g in tape.gradient(tf_f, [tx, ty, tz])], [-4.0, -4.0, 3.0])
+auto_f, auto_grads = autodiff.value_and_grad(lambda p: (p["x"] + p["y"]) * p["z"],
+                                             {"x": -2.0, "y": 5.0, "z": -4.0})
+assert auto_f == -12.0 and [auto_grads[k] for k in "xyz"] == [-4.0, -4.0, 3.0]
 
 # %% [markdown]
 # A picture of the graph: the forward values in green above each edge, the gradients of
@@ -470,7 +480,7 @@ assert 1.0 < t_backprop[-1] / t_forward[-1] < 8  # a small constant, whatever N_
 # the same weights are used by every row of the batch.
 #
 # `backprop` above implements these lines. Check every parameter against central
-# differences on a small network, and against TensorFlow:
+# differences on a small network:
 
 # %%
 rng = np.random.default_rng(1)
@@ -487,16 +497,45 @@ for key, value in params_small.items():
     print(f"{key}: shape {value.shape}, relative error {err:.1e}")
     assert err < 1e-5, key
 
-tf_params = {k: tf.Variable(v) for k, v in params_small.items()}
-with tf.GradientTape() as tape:
-    tf_A2 = tf.sigmoid(X_small @ tf_params["W1"] + tf_params["b1"])
-    tf_Z3 = tf_A2 @ tf_params["W2"] + tf_params["b2"]
-    tf_loss = tf.reduce_sum(tf.nn.softmax_cross_entropy_with_logits(Y_small, tf_Z3))
-tf_grads = tape.gradient(tf_loss, tf_params)
-assert np.isclose(tf_loss.numpy(), cross_entropy(forward(params_small, X_small)[1], Y_small))
+# %% [markdown]
+# And against automatic differentiation (section 9), which every deep-learning framework
+# has, each in its own way. Keras's operations (`keras.ops`) are the same on every backend,
+# but taking a gradient is the backend's business:
+#
+# * **TensorFlow** records the operations run inside a `tf.GradientTape` block, then
+#   `tape.gradient(loss, variables)` runs the record backwards;
+# * **JAX** transforms a function: `jax.value_and_grad(f)` is a new function that returns
+#   `f`'s value and its gradient with respect to its first argument;
+# * **PyTorch** records the operations on tensors created with `requires_grad`;
+#   `loss.backward()` runs them backwards and leaves each gradient in the tensor's `.grad`.
+#
+# `nnkit.autodiff.value_and_grad(loss_fn, params)` holds the three and calls the one of the
+# backend in use. Here they are:
+
+# %%
+autodiff.show_source(autodiff.value_and_grad_tensorflow, autodiff.value_and_grad_jax,
+                     autodiff.value_and_grad_torch)
+
+# %% [markdown]
+# The loss is written once, with `keras.ops` on the backend's tensors, in float64 like our
+# numpy code so that the two can agree to $10^{-12}$. (The matrix products use `@`, which
+# keeps float64 on every backend; `keras.ops.matmul` computes in float32 on PyTorch.)
+
+# %%
+def loss_keras(p):
+    """The summed cross-entropy of section 6, from the backend's tensors p."""
+    X_k, Y_k = ops.convert_to_tensor(X_small), ops.convert_to_tensor(Y_small)
+    A2_k = ops.sigmoid(X_k @ p["W1"] + p["b1"])
+    Z3_k = A2_k @ p["W2"] + p["b2"]
+    return -ops.sum(Y_k * ops.log_softmax(Z3_k))   # log of the softmax, stable for any Z3
+
+
+auto_loss, auto_grads = autodiff.value_and_grad(loss_keras, params_small)
+assert np.isclose(auto_loss, cross_entropy(forward(params_small, X_small)[1], Y_small))
 for key in params_small:
-    assert np.allclose(tf_grads[key].numpy(), analytic[key], atol=1e-12), key
-print("TensorFlow's automatic differentiation agrees on every parameter.")
+    assert auto_grads[key].dtype == np.float64
+    assert np.allclose(auto_grads[key], analytic[key], atol=1e-12), key
+print(f"Automatic differentiation ({keras.backend.backend()}) agrees on every parameter.")
 
 # %% [markdown]
 # With correct gradients, training is a loop of forward pass, backward pass and step. Full-
@@ -704,8 +743,8 @@ print("index-by-index loops = matrix formulas of section 6")
 # | **numerical** | finite differences, $\frac{f(x+h) - f(x-h)}{2h}$ | $2N_w$ evaluations of $f$ | truncation and rounding error |
 # | **automatic** | apply the chain rule to the *operations* the program runs, on numbers | a few evaluations of $f$ (reverse mode) | exact up to rounding |
 #
-# Backpropagation is reverse-mode automatic differentiation, what `tf.GradientTape` and
-# our `Node` do. **Symbolic**: a small differentiator on expression trees, applied to the
+# Backpropagation is reverse-mode automatic differentiation, what `tf.GradientTape`,
+# `jax.grad`, PyTorch's `backward()` and our `Node` do. **Symbolic**: a small differentiator on expression trees, applied to the
 # logistic map $f_{k+1} = 4 f_k (1 - f_k)$, $f_0 = x$, a program of $n$ steps. Written out
 # as one formula, $f_n$ doubles in size with each step, and its derivative grows faster
 # still, while the program and its automatic derivative grow by a fixed number of

@@ -28,6 +28,13 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -59,14 +66,16 @@ setup()
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
+from keras import ops
 from scipy.stats import truncnorm
 
 from coursedata.toy import make_nonlinear
 from nnkit import numerical_gradient, pick, relative_error, seed_everything
+from nnkit.autodiff import float64, value_and_grad
 from nnkit.plots import plot_curves
 
 seed_everything(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 # %% [markdown]
 # ## 1. Six activation functions
@@ -108,24 +117,27 @@ ACTIVATIONS = {  # name: (phi, phi')
 
 # %% [markdown]
 # Three checks for each function: our $\phi$ against `keras.activations`, our $\phi'$
-# against central differences, and our $\phi'$ against the derivative TensorFlow's
-# automatic differentiation finds (`tf.GradientTape`). Because $\phi$ acts entry by entry,
+# against central differences, and our $\phi'$ against the derivative the Keras backend's
+# automatic differentiation finds (`tf.GradientTape`, `jax.grad` or PyTorch's `backward()`,
+# through `nnkit.autodiff.value_and_grad`, lecture 5). Because $\phi$ acts entry by entry,
 # the gradient of $\sum_i \phi(z_i)$ with respect to $z$ is the vector of $\phi'(z_i)$.
 
 # %%
 z_test = np.linspace(-4.05, 4.05, 28)  # avoids z = 0, where ReLU has a kink
 for name, (phi, dphi) in ACTIVATIONS.items():
-    keras_value = keras.ops.convert_to_numpy(getattr(keras.activations, name)(z_test))
+    with float64():  # JAX computes in float32 unless told otherwise (nnkit.autodiff)
+        keras_value = keras.ops.convert_to_numpy(getattr(keras.activations, name)(z_test))
     assert np.allclose(phi(z_test), keras_value, atol=1e-12), name
 
     numeric = numerical_gradient(lambda z, phi=phi: np.sum(phi(z)), z_test.copy(), eps=1e-6)
     assert relative_error(dphi(z_test), numeric) < 1e-6, name
 
-    z_tf = tf.constant(z_test)
-    with tf.GradientTape() as tape:
-        tape.watch(z_tf)
-        out = tf.reduce_sum(getattr(keras.activations, name)(z_tf))
-    assert np.allclose(dphi(z_test), tape.gradient(out, z_tf).numpy(), atol=1e-12), name
+    _, autodiff_dphi = value_and_grad(lambda z, name=name: ops.sum(getattr(keras.activations, name)(z)),
+                                      z_test)
+    # Keras computes tanh in float32 on JAX even for float64 input (its type promotion turns
+    # float64 into float32 on every backend but TensorFlow): compare at that precision then
+    atol = 1e-12 if keras_value.dtype == np.float64 else 1e-6
+    assert np.allclose(dphi(z_test), autodiff_dphi, atol=atol), name
     print(f"{name:>10s}: value = Keras, derivative = central differences = autodiff")
 
 import inspect  # noqa: E402  (the defaults are read from the signatures)
@@ -283,7 +295,9 @@ for scheme in ("glorot", "he", "lecun"):
               f" {bound:8.5f}")
         assert abs(w.std() / std - 1) < 0.02, (scheme, dist)   # 100,000 samples: within 2 %
         assert abs(w.mean()) < 0.01 * std * 10
-        assert np.abs(w).max() <= bound * (1 + 1e-6)
+        # PyTorch's backend draws 4 candidates per weight and keeps the first inside the cut, or
+        # the first if none is: about 4 weights in a million (0.0455 ** 4) lie beyond the bound
+        assert np.sum(np.abs(w) > bound * (1 + 1e-6)) <= (5 if keras.backend.backend() == "torch" else 0)
         if dist == "uniform":                                 # a uniform fills its interval
             assert np.abs(w).max() > 0.999 * bound
 
@@ -291,7 +305,10 @@ for scheme in ("glorot", "he", "lecun"):
 # For the truncated normal the "bound" column is two standard deviations of the
 # *untruncated* normal it is cut from; the factor 0.8796 is the standard deviation of a
 # unit normal truncated to $[-2, 2]$, which Keras divides by so that the samples get the
-# target variance. Let us check that constant too:
+# target variance. (On the PyTorch backend, Keras draws four candidates for each weight and
+# keeps the first one inside the cut, or the first one if none is; so about four weights in
+# a million, $0.0455^4$, lie beyond the bound, and the "max |w|" column may exceed it.)
+# Let us check that constant too:
 
 # %%
 assert np.isclose(truncnorm(-2, 2).std(), 0.87962566103423978)
@@ -315,10 +332,16 @@ assert abs(z_next.var() / predicted - 1) < 0.03 and abs(z_next.var() - 1) < 0.05
 # ## 4. Inside a deep network
 #
 # Now a stack of ten dense layers of 256 units, fed with standardised random inputs. For
-# each layer we record the activations of a batch and, with `tf.GradientTape`, the gradient
-# of a loss with respect to that layer's net inputs $\mathbf z$ (the $\boldsymbol\delta$ of
-# backpropagation). The loss is the cross-entropy against random labels through a
-# 10-class softmax output: all that matters here is that some error flows back.
+# each layer we record the activations of a batch and, by automatic differentiation, the
+# gradient of a loss with respect to that layer's net inputs $\mathbf z$ (the
+# $\boldsymbol\delta$ of backpropagation). The loss is the cross-entropy against random
+# labels through a 10-class softmax output: all that matters here is that some error flows
+# back.
+#
+# A gradient with respect to a value computed *inside* the network, rather than a weight or
+# an input, takes a trick that works in every framework: add a zero tensor $\mathbf e_l$ to
+# each $\mathbf z_l$ and differentiate with respect to the zeros. Adding zero changes
+# nothing, and $\partial L/\partial \mathbf e_l = \partial L/\partial \mathbf z_l$.
 #
 # We compare four set-ups: tanh with small Gaussian weights (std 0.01), tanh with Glorot,
 # ReLU with Glorot and ReLU with He.
@@ -330,29 +353,31 @@ y_batch = rng.integers(0, 10, size=BATCH)
 
 
 def build_stack(activation, initializer, seed=0):
-    """Ten Dense+activation pairs (kept apart so we can see net inputs) and a softmax head."""
+    """Ten Dense+activation pairs (kept apart so we can see net inputs) and a 10-unit head."""
     keras.utils.set_random_seed(seed)
     dense = [keras.layers.Dense(WIDTH, kernel_initializer=initializer) for _ in range(N_LAYERS)]
     act = keras.layers.Activation(activation)
-    head = keras.layers.Dense(10, activation="softmax")
+    head = keras.layers.Dense(10)   # logits: the softmax is inside the loss (from_logits=True)
     return dense, act, head
 
 
 def probe(activation, initializer):
     """Activations and loss gradients w.r.t. the net inputs, per layer, as numpy arrays."""
     dense, act, head = build_stack(activation, initializer)
-    zs, activations = [], []
-    with tf.GradientTape() as tape:
-        a = tf.constant(x_batch)
-        for layer in dense:
-            z_l = layer(a)
-            a = act(z_l)
-            zs.append(z_l)
-            activations.append(a)
-        loss = keras.losses.sparse_categorical_crossentropy(y_batch, head(a))
-        loss = tf.reduce_mean(loss)
-    grads = tape.gradient(loss, zs)
-    return [a.numpy() for a in activations], [g.numpy() for g in grads]
+    a, activations = x_batch, []
+    for layer in dense:                  # the forward pass, for the activations
+        a = act(layer(a))
+        activations.append(ops.convert_to_numpy(a))
+
+    def loss_of(offsets):
+        """The loss with offsets[l], a zero array, added to the net inputs of layer l."""
+        a = ops.convert_to_tensor(x_batch)
+        for l, layer in enumerate(dense):
+            a = act(layer(a) + offsets[l])
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(y_batch, head(a), from_logits=True))
+
+    _, grads = value_and_grad(loss_of, np.zeros((N_LAYERS, BATCH, WIDTH), "float32"))
+    return activations, list(grads)
 
 
 SETUPS = {
@@ -364,12 +389,13 @@ SETUPS = {
 results = {name: probe(*setup) for name, setup in SETUPS.items()}
 
 # %% [markdown]
-# First, a sanity check of the tape: for a small stack, the gradient with respect to the
-# first layer's net inputs agrees with central differences computed through numpy.
+# First, a sanity check of automatic differentiation: for a small stack, the gradient with
+# respect to the first layer's net inputs agrees with central differences computed through
+# numpy.
 
 # %%
-def check_tape_gradient():
-    """Compare tf.GradientTape's dLoss/dz_1 with central differences on a 3-layer stack."""
+def check_autodiff_gradient():
+    """Compare automatic differentiation's dLoss/dz_1 with central differences, 3 layers."""
     keras.utils.set_random_seed(1)
     W = [rng.normal(0, 0.5, size=(4, 4)) for _ in range(3)]
     x0, target = rng.normal(size=(2, 4)), np.array([1, 3])
@@ -381,21 +407,19 @@ def check_tape_gradient():
         p = np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
         return -np.mean(np.log(p[np.arange(2), target]))
 
-    z1 = tf.constant(x0 @ W[0])
-    with tf.GradientTape() as tape:
-        tape.watch(z1)
-        a = tf.tanh(z1)
+    def loss_of_z1(z1):
+        a = ops.tanh(z1)
         for w in W[1:]:
-            a = tf.tanh(a @ w)
-        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
-            target, a, from_logits=True))
-    analytic = tape.gradient(loss, z1).numpy()
+            a = ops.tanh(a @ ops.convert_to_tensor(w))
+        return ops.mean(keras.losses.sparse_categorical_crossentropy(target, a, from_logits=True))
+
+    _, analytic = value_and_grad(loss_of_z1, x0 @ W[0])
     numeric = numerical_gradient(loss_from_z1, (x0 @ W[0]).copy())
     return relative_error(analytic, numeric)
 
 
-err = check_tape_gradient()
-print(f"relative error, tape vs central differences: {err:.2e}")
+err = check_autodiff_gradient()
+print(f"relative error, automatic differentiation vs central differences: {err:.2e}")
 assert err < 1e-6
 
 # %% [markdown]

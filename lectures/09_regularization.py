@@ -28,6 +28,13 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -59,7 +66,6 @@ setup()
 import keras
 import matplotlib.pyplot as plt
 import numpy as np
-import tensorflow as tf
 
 from coursedata.toy import load_digits
 from nnkit import pick, seed_everything
@@ -67,6 +73,7 @@ from nnkit.plots import plot_curves
 
 seed_everything(0)
 rng = np.random.default_rng(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 # %% [markdown]
 # ## 1. Penalties on weights and activities
@@ -116,7 +123,7 @@ by_hand = [
     0.1 * np.square(b).sum(),                                                 # bias, L2
     (0.001 * np.abs(out).sum() + 0.002 * np.square(out).sum()) / activity_divisor,  # activity
 ]
-keras_penalties = [float(v) for v in model.losses]
+keras_penalties = [float(keras.ops.convert_to_numpy(v)) for v in model.losses]
 print("Keras:", np.round(keras_penalties, 5), " by hand:", np.round(by_hand, 5))
 assert np.allclose(sorted(keras_penalties), sorted(by_hand), rtol=1e-5)
 
@@ -134,7 +141,7 @@ reg_model = keras.Sequential([
 reg_model.compile("sgd", "mse")
 y_batch = rng.normal(size=(8, 1)).astype("float32")
 mse = np.mean((keras.ops.convert_to_numpy(reg_model(x_batch)) - y_batch) ** 2)
-penalty = sum(float(v) for v in reg_model.losses)
+penalty = sum(float(keras.ops.convert_to_numpy(v)) for v in reg_model.losses)
 kernels = [keras.ops.convert_to_numpy(lay.kernel) for lay in reg_model.layers]
 assert np.isclose(penalty, 0.05 * np.sum(kernels[0] ** 2) + 0.02 * np.abs(kernels[1]).sum()
                   + 0.01 * np.sum(kernels[1] ** 2), rtol=1e-5)
@@ -229,7 +236,8 @@ drop_net = keras.Sequential([keras.Input((50,)), keras.layers.Dropout(0.4, seed=
                              keras.layers.Dense(1)])
 x_one = rng.normal(size=(1, 50)).astype("float32")
 p1, p2 = drop_net.predict(x_one, verbose=0), drop_net.predict(x_one, verbose=0)
-samples = np.array([float(drop_net(x_one, training=True)[0, 0]) for _ in range(2000)])
+samples = np.array([keras.ops.convert_to_numpy(drop_net(x_one, training=True))[0, 0]
+                    for _ in range(2000)])
 assert np.array_equal(p1, p2)
 print(f"predict {p1[0, 0]:.3f}; training-mode outputs: mean {samples.mean():.3f}, "
       f"std {samples.std():.3f}")
@@ -256,7 +264,7 @@ xb = rng.normal(3.0, 2.0, size=(64, 4)).astype("float32")
 bn.build(xb.shape)
 bn.gamma.assign(np.array([1.0, 2.0, 0.5, 1.0], dtype="float32"))
 bn.beta.assign(np.array([0.0, 1.0, -1.0, 0.5], dtype="float32"))
-gamma, beta = bn.gamma.numpy(), bn.beta.numpy()
+gamma, beta = keras.ops.convert_to_numpy(bn.gamma), keras.ops.convert_to_numpy(bn.beta)
 
 train_out = keras.ops.convert_to_numpy(bn(xb, training=True))
 mu_b, var_b = xb.mean(axis=0), xb.var(axis=0)
@@ -288,9 +296,13 @@ print("training-mode output: batch mean", train_out.mean(axis=0).round(3),
 # two hidden layers of 512 units (about 300,000 weights for 300 examples) can memorise even
 # the wrong labels, and that is what it will do.
 #
-# For small data sets we feed `fit` with `tf.data.Dataset`s rather than numpy arrays:
-# Keras then does not rebuild its input pipeline at every epoch, which for a few hundred
-# examples is most of the time an epoch takes.
+# How we feed `fit` depends on the backend. On TensorFlow, Keras turns numpy arrays into a
+# `tf.data` input pipeline at every epoch, which for a few hundred examples is most of the
+# time an epoch takes; so there we build `tf.data.Dataset`s once (shuffled with a fixed
+# seed, in batches of 20) and pass those. JAX and PyTorch slice numpy arrays directly, with
+# nothing to gain from `tf.data` (which needs TensorFlow installed), so on those backends we
+# pass the arrays, the batch size and `shuffle=True`. Either way `fit` trains on batches of
+# 20 in a new random order every epoch.
 
 # %%
 X, y = load_digits()
@@ -303,8 +315,15 @@ y_train[noisy] = rng.integers(0, 10, noisy.sum())
 X_val, y_val = X[val_idx], y[val_idx]
 print(f"{noisy.sum()} labels replaced, {np.sum(y_train != y[train_idx])} of them now wrong")
 
-train_ds = tf.data.Dataset.from_tensor_slices((X_train, y_train)).shuffle(300, seed=0).batch(20)
-val_ds = tf.data.Dataset.from_tensor_slices((X_val, y_val)).batch(800).cache()
+if keras.backend.backend() == "tensorflow":   # tf.data pipelines, built once
+    import tensorflow as tf
+
+    train_ds = tf.data.Dataset.from_tensor_slices((X_train, y_train)).shuffle(300, seed=0).batch(20)
+    val_ds = tf.data.Dataset.from_tensor_slices((X_val, y_val)).batch(800).cache()
+    data = dict(x=train_ds, validation_data=val_ds, shuffle=False)   # train_ds shuffles itself
+else:                                          # the arrays: fit shuffles them every epoch
+    data = dict(x=X_train, y=y_train, batch_size=20, shuffle=True,
+                validation_data=(X_val, y_val), validation_batch_size=800)
 EPOCHS = pick(50, 8)
 
 
@@ -330,7 +349,7 @@ def wide_mlp(kernel_regularizer=None, dropout=0.0, batchnorm=False, seed=0):
 
 def train(net, epochs=EPOCHS, callbacks=()):
     """Fit on the noisy training set, validating on the clean validation set."""
-    return net.fit(train_ds, epochs=epochs, validation_data=val_ds, verbose=0, shuffle=False,
+    return net.fit(**data, epochs=epochs, verbose=0,
                    callbacks=list(callbacks)).history
 
 
@@ -354,6 +373,13 @@ print(f"[figure] no regularisation: training accuracy {h['accuracy'][-1]:.3f}, v
 # and the training accuracy reaches 100 %, wrong labels included. The validation loss turns
 # round and climbs: the network becomes confidently wrong on new digits, and the
 # validation accuracy drops from its early peak.
+#
+# How high it climbs depends a little on the backend. From a softmax output, Keras's
+# TensorFlow backend computes the cross-entropy from the logits behind the softmax, so a
+# confidently wrong prediction can cost any amount; the JAX and PyTorch backends clip the
+# probabilities to $[10^{-7}, 1 - 10^{-7}]$ first, so one example costs at most
+# $-\ln 10^{-7} \approx 16.1$. (For a model that outputs logits, `from_logits=True` gives
+# the same loss on every backend.)
 
 # %%
 if EPOCHS >= 30:
@@ -385,7 +411,7 @@ stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5,
 early_net = nets["early stopping"] = wide_mlp()
 runs["early stopping"] = train(early_net, callbacks=[stopper])
 
-early_loss, early_acc, early_xent = early_net.evaluate(val_ds, verbose=0)
+early_loss, early_acc, early_xent = early_net.evaluate(X_val, y_val, batch_size=800, verbose=0)
 assert np.isclose(early_loss, min(runs["early stopping"]["val_loss"]), atol=1e-5)
 assert np.isclose(early_loss, early_xent, atol=1e-6)  # no penalty in this network
 
@@ -479,10 +505,13 @@ y_aug = np.tile(y_train, len(moves))
 assert np.array_equal(shifted(X_train, 0, 0), X_train)
 assert np.array_equal(shifted(X_train, 1, 0).reshape(-1, 8, 8)[:, :, 1:],
                       X_train.reshape(-1, 8, 8)[:, :, :-1])
-aug_ds = tf.data.Dataset.from_tensor_slices((X_aug, y_aug)).shuffle(len(y_aug), seed=0).batch(20)
+if keras.backend.backend() == "tensorflow":
+    aug_ds = tf.data.Dataset.from_tensor_slices((X_aug, y_aug)).shuffle(len(y_aug), seed=0).batch(20)
+    aug_data = dict(data, x=aug_ds)            # aug_ds shuffles itself
+else:
+    aug_data = dict(data, x=X_aug, y=y_aug)
 aug_net = wide_mlp(dropout=0.5)
-aug_history = aug_net.fit(aug_ds, epochs=max(EPOCHS // len(moves), 1), validation_data=val_ds,
-                          verbose=0, shuffle=False).history          # aug_ds shuffles itself
+aug_history = aug_net.fit(**aug_data, epochs=max(EPOCHS // len(moves), 1), verbose=0).history
 
 member_probs = {name: net.predict(X_val, verbose=0) for name, net in nets.items()}
 member_acc = {name: np.mean(p.argmax(1) == y_val) for name, p in member_probs.items()}

@@ -30,6 +30,13 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -66,13 +73,13 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from coursedata.toy import load_digits
-from nnkit import pick, seed_everything
+from nnkit import autodiff, events, pick, seed_everything
 from nnkit.plots import plot_curves, plot_history
 
 seed_everything(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 tmp = tempfile.TemporaryDirectory()   # every file this lecture writes goes here
 TMP = Path(tmp.name)
 
@@ -258,11 +265,19 @@ plt.show()
 # **`TensorBoard(log_dir)`** writes *event files*, which the TensorBoard web application
 # (`%load_ext tensorboard` then `%tensorboard --logdir ...` in Colab) turns into interactive
 # curves, histograms of weights and more. The files are written locally and need no network.
-# The callback needs the `tensorboard` package, which Colab has. Where it is missing, we
-# write the same scalars with TensorFlow's own summary writer in a four-line callback
-# instead, so the rest of this section runs everywhere.
+# Event files are TensorFlow's format: whatever the Keras backend, the callback needs
+# TensorFlow installed, and the `tensorboard` package, which Colab has. Where `tensorboard`
+# is missing, we write the same scalars with TensorFlow's own summary writer in a four-line
+# callback instead. Where TensorFlow itself is missing (a JAX- or PyTorch-only
+# installation), this run writes no event files, and the cells below say so.
 
 # %%
+have_tensorflow = events.available()   # TensorFlow, to write and read event files
+have_tensorboard = importlib.util.find_spec("tensorboard") is not None
+if have_tensorflow:
+    import tensorflow as tf   # event files are TensorFlow's, whatever the Keras backend
+
+
 class ScalarEventWriter(keras.callbacks.Callback):
     """Write each epoch's logs as TensorBoard scalars `epoch_<name>` under log_dir/train."""
 
@@ -278,14 +293,16 @@ class ScalarEventWriter(keras.callbacks.Callback):
         self.writer.flush()
 
 
-have_tensorboard = importlib.util.find_spec("tensorboard") is not None
 csv_path, tb_dir = TMP / "training_log.csv", TMP / "tensorboard"
-tb_callback = (keras.callbacks.TensorBoard(log_dir=tb_dir) if have_tensorboard
-               else ScalarEventWriter(tb_dir))
-print("TensorBoard callback:", type(tb_callback).__name__)
+callbacks = [keras.callbacks.CSVLogger(csv_path)]
+if have_tensorflow:
+    callbacks.append(keras.callbacks.TensorBoard(log_dir=tb_dir) if have_tensorboard
+                     else ScalarEventWriter(tb_dir))
+    print("TensorBoard callback:", type(callbacks[-1]).__name__)
+else:
+    print("TensorFlow is not installed: no TensorBoard event files in this run, only the CSV log.")
 log_epochs = pick(10, 3)
-log_hist = make_model().fit(**fit_args, epochs=log_epochs,
-                            callbacks=[keras.callbacks.CSVLogger(csv_path), tb_callback])
+log_hist = make_model().fit(**fit_args, epochs=log_epochs, callbacks=callbacks)
 
 table = pd.read_csv(csv_path)
 print(table.round(4).head())
@@ -298,13 +315,14 @@ for column in ("loss", "accuracy", "val_loss", "val_accuracy"):
 # training losses in them are those of the History:
 
 # %%
-from nnkit.events import read_scalars  # TFRecord files of Event protocol buffers
-
-event_files = sorted(p.relative_to(tb_dir) for p in tb_dir.rglob("events.out.tfevents.*"))
-print("event files:", [str(p)[:40] for p in event_files])
-logged_loss = read_scalars(tb_dir / "train", "epoch_loss")
-assert [s for s, _ in logged_loss] == list(range(log_epochs))
-assert np.allclose([v for _, v in logged_loss], log_hist.history["loss"], rtol=1e-6)
+if have_tensorflow:
+    event_files = sorted(p.relative_to(tb_dir) for p in tb_dir.rglob("events.out.tfevents.*"))
+    print("event files:", [str(p)[:40] for p in event_files])
+    logged_loss = events.read_scalars(tb_dir / "train", "epoch_loss")
+    assert [s for s, _ in logged_loss] == list(range(log_epochs))
+    assert np.allclose([v for _, v in logged_loss], log_hist.history["loss"], rtol=1e-6)
+else:
+    print("TensorFlow is not installed: no event files to read back, check skipped.")
 
 # %% [markdown]
 # ## 5. Progress bars
@@ -330,10 +348,24 @@ for step in range(5):
 # %% [markdown]
 # Outside Keras, the usual progress bar for any Python loop is **tqdm**: wrap the iterable,
 # `for batch in tqdm(batches)`, and it shows the count, the rate and the time left, with any
-# numbers you pass to `set_postfix`. Here it wraps a training loop written by hand with
-# `tf.GradientTape`, the loop `fit` runs for us (forward pass, loss, gradients, optimiser
-# step). tqdm writes to stderr by default; `file=sys.stdout` keeps the notebook's stderr
-# clean, and `mininterval` limits how often the bar is redrawn.
+# numbers you pass to `set_postfix`. Here it wraps a training loop written by hand, the
+# loop `fit` runs for us: forward pass, loss, gradients, optimiser step.
+#
+# The gradients are the one part Keras leaves to its backend (lecture 5). TensorFlow records
+# the forward pass on a `tf.GradientTape`. JAX differentiates a *pure* function of the
+# weights, so the model runs with `model.stateless_call` on weight values passed in, and
+# returns its updated non-trainable state (none here; batch normalisation has some).
+# PyTorch's `loss.backward()` leaves the gradient of each weight in its `.grad`. Then the
+# Keras optimiser applies the step, the same on every backend.
+# `nnkit.autodiff.train_step` holds the three and runs the one of the backend in use:
+
+# %%
+autodiff.show_source(autodiff.train_step_tensorflow, autodiff.train_step_jax,
+                     autodiff.train_step_torch)
+
+# %% [markdown]
+# tqdm writes to stderr by default; `file=sys.stdout` keeps the notebook's stderr clean, and
+# `mininterval` limits how often the bar is redrawn.
 
 # %%
 import sys
@@ -349,11 +381,8 @@ batch_losses = []
 for epoch in range(pick(3, 1)):
     progress = tqdm(batches, desc=f"epoch {epoch + 1}", file=sys.stdout, mininterval=1.0)
     for idx in progress:
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y_train[idx], loop_model(X_train[idx], training=True))
-        grads = tape.gradient(loss, loop_model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, loop_model.trainable_variables))
-        batch_losses.append(float(loss))
+        batch_losses.append(autodiff.train_step(loop_model, loss_fn, optimizer,
+                                                X_train[idx], y_train[idx]))
         progress.set_postfix(loss=f"{batch_losses[-1]:.3f}")
     progress.close()
 print(f"[figure] hand-written loop with tqdm: mean batch loss {np.mean(batch_losses[:5]):.3f} "
@@ -404,8 +433,8 @@ frozen = make_model(learning_rate=0.0)
 recorder = BatchLossRecorder()
 frozen.fit(X_train, y_train, batch_size=40, epochs=1, shuffle=False, verbose=0,
            callbacks=[recorder])
-direct = [float(keras.losses.sparse_categorical_crossentropy(
-    y_train[i:i + 40], frozen(X_train[i:i + 40])).numpy().mean()) for i in range(0, 1200, 40)]
+direct = [float(keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(
+    y_train[i:i + 40], frozen(X_train[i:i + 40]))).mean()) for i in range(0, 1200, 40)]
 assert len(recorder.batch_losses) == 30
 assert np.allclose(recorder.batch_losses, direct, rtol=1e-4, atol=1e-5)
 print("recovered batch losses match direct computation, e.g.",
@@ -506,4 +535,6 @@ assert not TMP.exists()
 # 4. Write a callback that stops training when the training loss becomes NaN, and test it
 #    with a learning rate large enough to diverge. (Keras has `TerminateOnNaN`; compare.)
 # 5. Log the weight histograms of the first layer to the event files with `tf.summary
-#    .histogram` in a custom callback and read them back with TensorFlow.
+#    .histogram` in a custom callback and read them back with TensorFlow. (This needs
+#    TensorFlow installed, whatever the Keras backend; on JAX or PyTorch, pass it the
+#    weights as numpy arrays, `keras.ops.convert_to_numpy`.)
