@@ -27,6 +27,15 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use. The numbers quoted in the text come from a full run on
+# TensorFlow; each backend draws its own random numbers, so trained results come out a
+# little different on the others.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -66,6 +75,7 @@ from nnkit import pick, seed_everything
 from nnkit.plots import plot_decision_regions
 
 seed_everything(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 
 def sigmoid(z):
@@ -470,13 +480,15 @@ assert mse_ls["test"] < 0.06
 # chooses the hidden units too. (With 100 examples one full-batch epoch is a single step,
 # and Keras's own work at the end of every epoch would cost far more than the step. So we
 # hand `fit` one epoch that holds the same batch 1000 times, and let it run 50 steps per
-# call with `steps_per_execution`: the same 1000 updates, many times faster.)
+# call with `steps_per_execution`: the same 1000 updates, many times faster. PyTorch's
+# backend takes one step per call only, so there it stays at 1.)
 
 # %%
 keras.utils.set_random_seed(0)
 regressor = keras.Sequential([keras.Input((1,)), keras.layers.Dense(32, activation="sigmoid"),
                               keras.layers.Dense(1)])                  # no output activation
-regressor.compile(keras.optimizers.Adam(0.05), loss="mse", steps_per_execution=50)
+regressor.compile(keras.optimizers.Adam(0.05), loss="mse",
+                  steps_per_execution=1 if keras.backend.backend() == "torch" else 50)
 sine_steps = pick(1000, 200)
 regressor.fit(np.tile(x_train, (sine_steps, 1)), np.tile(y_train, sine_steps),
               batch_size=len(x_train), shuffle=False, verbose=0)   # every batch: all 100 points

@@ -25,6 +25,13 @@
 #
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -63,6 +70,7 @@ from nnkit.plots import plot_curves
 
 seed_everything(0)
 rng = np.random.default_rng(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 
 # %% [markdown]

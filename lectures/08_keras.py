@@ -27,6 +27,15 @@
 
 # %% [markdown]
 # ## Setup
+#
+# This lecture runs on any Keras backend: TensorFlow (the default), JAX or PyTorch. Keras
+# picks its backend when it is first imported, from the environment variable
+# `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
+# add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
+# other (after *Restart session* if Keras was imported already). The cell after Setup
+# prints the backend in use. The numbers quoted in the text come from a full run on
+# TensorFlow; each backend draws its own random numbers, so trained results come out a
+# little different on the others.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that
@@ -70,6 +79,7 @@ from nnkit.keras_plots import plot_hidden_units, plot_image_grid
 from nnkit.plots import plot_confusion_matrix, plot_decision_regions, plot_history
 
 seed_everything(0)
+print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 
 # %% [markdown]
 # ## 1. Sequential and functional models

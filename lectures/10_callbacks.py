@@ -36,7 +36,9 @@
 # `KERAS_BACKEND`: start Jupyter with it set (`KERAS_BACKEND=jax jupyter lab`), or, on Colab,
 # add a first cell `import os; os.environ["KERAS_BACKEND"] = "jax"` and run it before any
 # other (after *Restart session* if Keras was imported already). The cell after Setup
-# prints the backend in use.
+# prints the backend in use. The numbers quoted in the text come from a full run on
+# TensorFlow; each backend draws its own random numbers, so trained results come out a
+# little different on the others.
 
 # %%
 # Setup, the same in every notebook: on Colab, install the course package (the version that

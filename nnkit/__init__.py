@@ -1,4 +1,5 @@
-"""Small helpers the course notebooks import: seeding, plotting and gradient checks."""
+"""Small helpers the course notebooks import: seeding, plotting, gradient checks, and gradients
+on any Keras backend (`nnkit.autodiff`)."""
 
 from nnkit.gradcheck import numerical_gradient, relative_error
 from nnkit.runmode import fast_mode, pick

@@ -97,13 +97,19 @@ def keras_trajectory(optimizer, grad: Callable[[np.ndarray], np.ndarray], w0: Se
     """The same path with a ``keras.optimizers`` optimiser updating a Keras variable.
 
     The variable is float64 (a model's weights would be float32) so that rounding does not
-    hide a difference between two update equations.
+    hide a difference between two update equations; on JAX, inside
+    :func:`nnkit.autodiff.float64`. The gradients reach the optimiser as tensors of the
+    backend, as PyTorch's needs.
     """
     import keras
 
-    w = keras.Variable(np.asarray(w0, dtype="float64"), dtype="float64")
-    path = [w.numpy()]
-    for _ in range(steps):
-        optimizer.apply_gradients([(grad(w.numpy()), w)])
-        path.append(w.numpy())
+    from nnkit.autodiff import float64
+
+    with float64():
+        w = keras.Variable(np.asarray(w0, dtype="float64"), dtype="float64")
+        path = [keras.ops.convert_to_numpy(w)]
+        for _ in range(steps):
+            g = keras.ops.convert_to_tensor(grad(keras.ops.convert_to_numpy(w)), dtype="float64")
+            optimizer.apply_gradients([(g, w)])
+            path.append(keras.ops.convert_to_numpy(w))
     return np.array(path)
