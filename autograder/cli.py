@@ -19,6 +19,7 @@ from tabulate import tabulate
 
 from autograder.course import Course, CourseError
 from autograder.engine.sandbox import Limits
+from autograder.safetext import terminal_text, write_csv_table
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -27,7 +28,13 @@ USES_GRADEBOOK = ("grade", "report", "feedback", "demo")
 
 
 def _print_table(table) -> None:
-    print(tabulate(table, headers="keys", tablefmt="github", showindex=False, floatfmt="g"))
+    """Print ``table`` (a DataFrame or a list of dicts), every text cell through
+    :func:`terminal_text`: student ids, names and reasons are student-controlled."""
+    rows = table.to_dict("records") if hasattr(table, "to_dict") else table
+    safe = [{terminal_text(k): terminal_text(v) if isinstance(v, str) else v
+             for k, v in row.items()} for row in rows]
+    print(tabulate(safe or {c: [] for c in getattr(table, "columns", [])}, headers="keys",
+                   tablefmt="github", floatfmt="g"))
 
 
 def cmd_check(course: Course, args: argparse.Namespace) -> int:
@@ -84,9 +91,8 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
     deadline = _deadline(args.deadline)
     dest = Path(args.dest or course.work / "incoming" / args.lab)
     entries = collect(args.lab, Path(args.source), dest, roster, deadline)
-    print(tabulate([{"file": e.source, "student": e.who.original if e.who else "?",
-                     "folder": e.student or "", "status": e.status} for e in entries],
-                   headers="keys", tablefmt="github"))
+    _print_table([{"file": e.source, "student": e.who.original if e.who else "?",
+                   "folder": e.student or "", "status": e.status} for e in entries])
     table = write_identities(course, args.lab, identities(entries, deadline))
     kept = sum(e.status in KEPT for e in entries)
     if not kept:
@@ -116,7 +122,7 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
         print(f"autograder: {stopped}", file=sys.stderr)
         return EXIT_PROBLEM
     for student, reason in sorted(reasons.items()):
-        print(f"  {student}: {reason}")
+        print(f"  {terminal_text(student)}: {terminal_text(reason)}")
     print(f"graded; gradebook at {course.db_url}; run `autograder report {args.lab}`")
     return EXIT_OK
 
@@ -127,7 +133,7 @@ def cmd_worker(course: Course | None, args: argparse.Namespace) -> int:
     try:
         cluster = cluster_module()
     except BackendError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
+        print(f"autograder: {terminal_text(exc, lines=True)}", file=sys.stderr)
         return EXIT_PROBLEM
     return cluster.serve(args.scheduler, args.slots, args.name)
 
@@ -140,7 +146,7 @@ def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
     if run.missing:
         print(f"{len(run.missing)} student(s) got no feedback page:")
         for student, why in run.missing.items():
-            print(f"  {student}: {why}")
+            print(f"  {terminal_text(student)}: {terminal_text(why)}")
     return EXIT_OK
 
 
@@ -152,12 +158,13 @@ def _report(course: Course, lab: str, table) -> None:
     _print_table(question_stats(course, lab))
     late = table[table["late"] == "yes"]
     print(f"\n{len(late)} late hand-in(s)" + (": " if len(late) else "")
-          + ", ".join(f"{r.name} ({'?' if math.isnan(r.days_late) else f'{r.days_late:g}'} d)"
+          + ", ".join(f"{terminal_text(r.name)} "
+                      f"({'?' if math.isnan(r.days_late) else f'{r.days_late:g}'} d)"
                       for r in late.itertuples()))
     look = table[table["needs_look"] != ""]
     print(f"\n{len(look)} submission(s) need a human look" + (":" if len(look) else ""))
     for row in look.itertuples():
-        print(f"  {row.name}: {row.needs_look}")
+        print(f"  {terminal_text(row.name)}: {terminal_text(row.needs_look)}")
     print(f"\nwrote {write_csv(table, course, lab)}")
     if len(table):
         print(f"wrote {write_histogram(table, course, lab)}")
@@ -179,12 +186,12 @@ def cmd_report(course: Course, args: argparse.Namespace) -> int:
     if filled is None:
         return EXIT_OK
     path = course.work / "reports" / f"{args.lab}_{lms}_import.csv"
-    filled.table.to_csv(path, index=False)
+    write_csv_table(filled.table, path)
     print(f"wrote {path}: {filled.filled} grade(s) in column {filled.column!r}, for {lms}'s "
           "grade import")
     if filled.missing:
         print(f"{len(filled.missing)} graded student(s) not found in {export}: "
-              + ", ".join(filled.missing))
+              + ", ".join(map(terminal_text, filled.missing)))
         return EXIT_PROBLEM
     return EXIT_OK
 
@@ -207,15 +214,33 @@ def cmd_demo(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(course: Course, args: argparse.Namespace) -> int:
-    from autograder.verify import verify
+    from autograder import proofs
+    from autograder.engine.devices import keras_backend
+    from autograder.verify import lab_digest, prove
 
-    outcomes = verify(course, args.lab, keras_backend=args.backend)
+    course.require_lab(args.lab)
+    if args.digest:
+        backend = keras_backend(args.backend)
+        digest = lab_digest(course, args.lab, backend)
+        record = proofs.Record.load(course.root, args.lab, backend)
+        state = ("no record" if record is None else
+                 "the record matches" if record.digest == digest else "the record is stale")
+        print(f"{digest}  {args.lab} on {backend}: {state} "
+              f"({proofs.Record.path(course.root, args.lab, backend).relative_to(course.root)})")
+        return EXIT_OK
+    proof = prove(course, args.lab, mode=args.proof, keras_backend=args.backend, seed=args.seed)
     rows = [{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
-             "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"} for o in outcomes]
+             "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"} for o in proof.outcomes]
     print(tabulate(rows, headers="keys", tablefmt="github"))
-    bad = [o for o in outcomes if not o.ok]
-    print(f"\n{len(bad)} of {len(outcomes)} outcome(s) wrong" if bad else "\nthe lab grades right")
-    return EXIT_PROBLEM if bad else EXIT_OK
+    print(f"\n{proof.kind} proof of {args.lab} on {proof.backend}, inputs {proof.digest[:12]}")
+    for line in proof.contradictions:
+        print(f"contradicts the record: {line}")
+    if proof.recorded:
+        print(f"recorded in {proof.recorded.relative_to(course.root)}")
+    bad = [o for o in proof.outcomes if not o.ok]
+    print(f"{len(bad)} of {len(proof.outcomes)} outcome(s) wrong" if bad else
+          "the record disagrees" if proof.contradictions else "the lab grades right")
+    return EXIT_OK if proof.ok else EXIT_PROBLEM
 
 
 def cmd_validate(course: Course, args: argparse.Namespace) -> int:
@@ -363,7 +388,20 @@ def build_parser() -> argparse.ArgumentParser:
                        "zero, each catalogued mistake loses its points")
     p.add_argument("lab")
     _add_backend(p)
-    p.set_defaults(func=cmd_verify)
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--digest", action="store_true", help="print the digest of what the proof "
+                     "depends on and whether proofs/LAB.BACKEND.json matches it; grade nothing")
+    how.add_argument("--record", dest="proof", action="store_const", const="record",
+                     help="grade every student and, if the lab grades right, write the record")
+    how.add_argument("--smoke", dest="proof", action="store_const", const="smoke",
+                     help="grade the solution, release, visible-only submission, one reference "
+                     "and a few mistakes; a matching record must agree")
+    how.add_argument("--auto", dest="proof", action="store_const", const="auto",
+                     help="as CI: the smoke proof where the record matches (and on non-default "
+                     "backends), every student where it does not")
+    p.add_argument("--seed", type=int, default=None, help="which reference and mistakes a smoke "
+                   "proof grades (default: from the checked-out commit)")
+    p.set_defaults(func=cmd_verify, proof="full")
     p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fails")
     p.add_argument("notebook")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell")
@@ -393,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CourseError, FileNotFoundError) as exc:
         if args.debug:
             raise
-        print(f"autograder: {exc}", file=sys.stderr)
+        print(f"autograder: {terminal_text(exc, lines=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         if args.debug:
@@ -403,8 +441,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"autograder: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-              file=sys.stderr)
+        print(f"autograder: {type(exc).__name__}: {terminal_text(exc, lines=True)} (run with "
+              "--debug for the traceback)", file=sys.stderr)
         return EXIT_PROBLEM
 
 

@@ -99,6 +99,20 @@ def load_devices(course: Course, lab: str) -> dict[str, dict | None]:
     return {student: entry.get("device") for student, entry in _load(_graded_path(course, lab)).items()}
 
 
+def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float, float]]:
+    """``{grade_id: (score, max_score)}`` for each graded cell of ``student``'s ``lab``."""
+    scores: dict[str, tuple[float, float]] = {}
+    with course.open_gradebook() as gb:
+        try:
+            submission = gb.find_submission(lab, student)
+        except MissingEntry:
+            return scores
+        for notebook in submission.notebooks:
+            for g in notebook.grades:
+                scores[g.name] = (float(g.score), float(g.max_score))
+    return scores
+
+
 def _template_gradebook(course: Course, lab: str, scratch: Path) -> Path:
     """A gradebook holding only ``lab``'s cells and points: what each job starts from."""
     template = Course(course.root, scratch / "template")

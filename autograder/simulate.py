@@ -26,6 +26,16 @@ from pathlib import Path
 import nbformat
 
 _MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+#: Put before a mistake's cell by the verification's ``patched-checks`` student: it patches
+#: numpy's comparisons and builtins, rebinds the check helpers and changes directory, and must
+#: still lose the mistake's points (hidden tests may not trust what a notebook can rebind).
+PATCHING_PRELUDE = ("import builtins, os, numpy as np\n"
+                    "np.allclose = lambda *a, **k: True\n"
+                    "np.array_equal = lambda *a, **k: True\n"
+                    "np.isclose = lambda *a, **k: np.ones(np.shape(a[0]), dtype=bool)\n"
+                    "expect_close = expect_equal = expect = lambda *a, **k: None\n"
+                    "builtins.all = lambda *a, **k: True\n"
+                    "os.chdir('/')\n\n")
 REFERENCES = "references"
 VISIBLE_ONLY = "visible_only.json"
 
@@ -109,9 +119,10 @@ def solution_cells(source: Path) -> dict[str, str]:
             if c.metadata.get("nbgrader", {}).get("solution")}
 
 
-def solved_notebook(source: Path, released: Path,
-                    mistakes: tuple[Mistake, ...] = ()) -> nbformat.NotebookNode:
-    """The released notebook with every answer cell taken from ``source``, then ``mistakes``.
+def solved_notebook(source: Path, released: Path, mistakes: tuple[Mistake, ...] = (),
+                    prelude: str = "") -> nbformat.NotebookNode:
+    """The released notebook with every answer cell taken from ``source``, then ``mistakes``
+    (each with ``prelude`` put before its cell's code).
 
     Raises ``ValueError`` when a mistake's text is not found exactly once in its cell, so that
     a catalogue that no longer matches the solution is noticed.
@@ -122,5 +133,5 @@ def solved_notebook(source: Path, released: Path,
         if count != 1:
             raise ValueError(f"mistake {mistake.name!r}: its text occurs {count} times in cell "
                              f"{mistake.cell!r}, expected once")
-        cells[mistake.cell] = cells[mistake.cell].replace(mistake.find, mistake.replace)
+        cells[mistake.cell] = prelude + cells[mistake.cell].replace(mistake.find, mistake.replace)
     return filled_notebook(released, cells)

@@ -25,8 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from grading_speed import ROOT, build_class  # noqa: E402
 
 from autograder.course import Course  # noqa: E402
-from autograder.grade import grade, load_devices  # noqa: E402
-from autograder.report import cell_scores  # noqa: E402
+from autograder.grade import (  # noqa: E402
+    cell_scores,  # noqa: E402
+    grade,
+    load_devices,
+)
 
 
 def grade_on(backend: str, labs: list[str], submissions: Path, work: Path, jobs: int

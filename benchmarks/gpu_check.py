@@ -40,8 +40,8 @@ from autograder.engine import devices as devices_module
 from autograder.engine.backend import LocalBackend
 from autograder.engine.devices import plan
 from autograder.engine.sandbox import Limits, bubblewrap, kernel_env, limiter, sandboxed
-from autograder.grade import GradingInterrupted, grade, load_devices, load_reasons
-from autograder.report import cell_scores, grades_table
+from autograder.grade import GradingInterrupted, cell_scores, grade, load_devices, load_reasons
+from autograder.report import grades_table
 from autograder.simulate import Mistake, load_mistakes, solved_notebook
 from autograder.verify import Expectation
 

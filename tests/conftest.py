@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from autograder.course import Course
+from autograder.proofs import MODES
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--proofs", choices=MODES, default=os.environ.get("NN_COURSE_PROOFS", "auto"),
+                     help="auto (default): expensive proofs whose inputs match their record in "
+                     "proofs/ replay in part; full: run them all whole; record: run them all whole "
+                     "and write the records of those that pass (also $NN_COURSE_PROOFS)")
+
+
+@pytest.fixture
+def proof_mode(request: pytest.FixtureRequest) -> str:
+    """How expensive proofs run this session (``--proofs``)."""
+    return request.config.getoption("--proofs")
 
 
 @pytest.fixture

@@ -5,34 +5,23 @@ hidden tests hold when a notebook patches numpy, rebinds helpers or changes dire
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.course import Course
 from autograder.engine.kernels import preload_modules
-from autograder.grade import grade
-from autograder.report import cell_scores
+from autograder.proofs import ALWAYS_REPLAYED
 from autograder.simulate import (
+    PATCHING_PRELUDE,
     filled_notebook,
     load_mistakes,
     load_references,
     load_visible_only,
-    solved_notebook,
 )
-from autograder.verify import VISIBLE_ONLY_BOUND, Expectation, verify
+from autograder.verify import PATCHED, VISIBLE_ONLY_BOUND, Expectation, prove, simulated_students
 from tests.conftest import ROOT
 
 LABS = Course(ROOT, ROOT / "grading").lab_names()
-
-CHEAT = ("import builtins, os, numpy as np\n"
-         "np.allclose = lambda *a, **k: True\n"
-         "np.array_equal = lambda *a, **k: True\n"
-         "np.isclose = lambda *a, **k: np.ones(np.shape(a[0]), dtype=bool)\n"
-         "expect_close = expect_equal = expect = lambda *a, **k: None\n"
-         "builtins.all = lambda *a, **k: True\n"
-         "os.chdir('/')\n\n")
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -41,6 +30,18 @@ def test_lab_has_its_mistakes_references_and_visible_only_submission(lab: str):
     assert len(load_mistakes(folder)) >= 15, "fewer than 15 catalogued mistakes"
     assert len(load_references(folder)) >= 2, "fewer than 2 independent references"
     assert load_visible_only(folder) is not None, "no visible-only submission"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_the_verification_class_has_a_student_who_patches_the_checks(lab: str):
+    """Graded with every proof of the lab: the first mistake, after a prelude that patches
+    numpy, builtins and the check helpers, must still lose that mistake's cells."""
+    mistake = load_mistakes(ROOT / "solutions" / lab)[0]
+    expectation, nb = simulated_students(Course(ROOT, ROOT / "grading"), lab)[PATCHED]
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == mistake.cell)
+    assert cell.source.startswith(PATCHING_PRELUDE) and mistake.replace in cell.source
+    assert expectation.rule == "loses" and expectation.loses == mistake.loses
+    assert PATCHED in ALWAYS_REPLAYED
 
 
 def _uses_keras(lab: str) -> bool:
@@ -61,33 +62,17 @@ def _grading_cases() -> list:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("lab", "backend"), _grading_cases())
-def test_lab_grades_right(lab: str, backend: str):
+def test_lab_grades_right(lab: str, backend: str, proof_mode: str):
     """The same judgement on every Keras backend: solution and references full marks, release 0,
-    every catalogued mistake loses its cells, the visible-only submission at most a fifth."""
-    outcomes = verify(Course(ROOT, ROOT / "grading"), lab, progress=False, keras_backend=backend)
-    wrong = [o for o in outcomes if not o.ok]
+    every catalogued mistake loses its cells, the visible-only submission at most a fifth. With
+    ``--proofs auto`` the whole class where the lab's inputs changed since its record on
+    TensorFlow, else the smoke proof, which must agree with the record."""
+    proof = prove(Course(ROOT, ROOT / "grading"), lab, mode=proof_mode, keras_backend=backend,
+                  progress=False)
+    wrong = [o for o in proof.outcomes if not o.ok]
     assert not wrong, "\n".join(f"{o.student} ({o.what}): {o.score}/{o.max_score}, lost "
                                 f"{o.lost} {o.reason}" for o in wrong)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("lab", LABS)
-def test_hidden_tests_survive_a_cheating_notebook(lab: str, tmp_path: Path):
-    """The first catalogued mistake, plus a prelude that patches numpy and builtins, rebinds the
-    check helpers and changes directory: it must still lose the mistake's points."""
-    mistake = load_mistakes(ROOT / "solutions" / lab)[0]
-    source = ROOT / "solutions" / lab / f"{lab}.ipynb"
-    nb = solved_notebook(source, ROOT / "labs" / lab / f"{lab}.ipynb", (mistake,))
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == mistake.cell)
-    cell.source = CHEAT + cell.source
-    (tmp_path / "subs" / "cheater").mkdir(parents=True)
-    nbformat.write(nb, tmp_path / "subs" / "cheater" / source.name)
-    course = Course(ROOT, tmp_path / "work")
-    grade(course, lab, tmp_path / "subs", progress=False)
-    scores = cell_scores(course, lab, "cheater")
-    lost = {gid for gid, (got, most) in scores.items() if got < most}
-    assert scores and set(mistake.loses) <= lost, (
-        f"patching numpy/builtins won back {set(mistake.loses) - lost}")
+    assert not proof.contradictions, "\n".join(proof.contradictions)
 
 
 def test_answers_for_a_cell_the_release_lacks_are_refused():

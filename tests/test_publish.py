@@ -20,6 +20,7 @@ from autograder.cli import main
 from autograder.course import Course, CourseError
 from autograder.leaks import find_edition_leaks, secret_lines
 from autograder.notebooks import all_notebooks, check_notebooks
+from autograder.proofs import Record, edition_inputs, inputs_digest, matching
 from autograder.publish import publish
 from autograder.release import release
 from autograder.simulate import load_mistakes
@@ -240,13 +241,41 @@ def _imported_modules(paths: list[Path]) -> set[str]:
     return names - BACKEND_ONLY
 
 
+def _cells_run(path: Path) -> list[nbformat.NotebookNode]:
+    """The cells of a notebook the student-edition test runs: a lab up to its first exercise,
+    lecture 1 whole, any other lecture its Setup and imports."""
+    cells = nbformat.read(path, as_version=4).cells
+    if path.parts[-3] == "labs":
+        return cells[:next(i for i, c in enumerate(cells) if "YOUR CODE HERE" in c.source)]
+    if path.stem == "01_perceptron":
+        return cells
+    code = [i for i, c in enumerate(cells) if c.cell_type == "code"]
+    return cells[:code[1] + 1]
+
+
+def _edition_notebooks(folder: Path) -> list[Path]:
+    return sorted((folder / "lectures").glob("*.ipynb")) + sorted((folder / "labs").glob("*/*.ipynb"))
+
+
+EDITION = "student-edition"
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
-def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tmp_path: Path):
+def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tmp_path: Path,
+                                                                proof_mode: str):
     """In a fresh venv holding only the edition's package: every module any notebook imports
     resolves; every notebook runs its Setup and first cells (a lab up to its first exercise, a
     lecture through its imports) and lecture 1 runs whole. (test_lectures runs every lecture
-    whole, from the course.)"""
+    whole, from the course.) With ``--proofs auto``, skipped while its inputs (packaging, the
+    code that publishes, the cells it runs, the pinned versions) match its record."""
+    notebooks = _edition_notebooks(ROOT)
+    ran = [f"{nb.relative_to(ROOT)}\n" + "\n".join(c.source for c in _cells_run(nb)) for nb in notebooks]
+    imports = sorted(_imported_modules(notebooks))
+    digest = inputs_digest(ROOT, [*edition_inputs(ROOT), "tests/test_publish.py",
+                                  "tests/test_setup_cell.py"], [*ran, *imports])
+    if proof_mode == "auto" and matching(ROOT, EDITION, None, digest):
+        pytest.skip(f"installed and ran at these inputs ({Record.path(ROOT, EDITION, None).name})")
     edition = tmp_path / "edition"
     assert publish(copy, edition).leaks == []
     venv = tmp_path / "venv"
@@ -258,7 +287,7 @@ def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tm
                              "'jupyterlab', 'notebook', 'jupytext', 'autograder') if u.find_spec(m)])"],
                             capture_output=True, text=True, check=True, cwd=tmp_path)
     assert absent.stdout.strip() == "[]"
-    notebooks = sorted((edition / "lectures").glob("*.ipynb")) + sorted((edition / "labs").glob("*/*.ipynb"))
+    notebooks = _edition_notebooks(edition)
     wanted = sorted(_imported_modules(notebooks))
     missing = subprocess.run([python, "-c", "import importlib.util as u, sys; print([m for m in "
                               "sys.argv[1:] if u.find_spec(m) is None])", *wanted],
@@ -269,9 +298,7 @@ def test_student_edition_installs_alone_and_runs_every_notebook(copy: Course, tm
     run_in.mkdir()
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
-        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        if path.parts[-3] == "labs":  # a lab runs up to its first exercise
-            nb.cells = nb.cells[:next(i for i, c in enumerate(nb.cells) if "YOUR CODE HERE" in c.source)]
-        elif path.stem != "01_perceptron":  # Setup, then the imports
-            nb.cells = nb.cells[:code[1] + 1]
+        nb.cells = _cells_run(path)
         run_notebook(nb, _kernel(tmp_path, str(python), env), run_in, timeout=900)
+    if proof_mode == "record":
+        Record(EDITION, "-", digest, {"notebooks run": {"count": len(notebooks)}}).save(ROOT)

@@ -49,10 +49,13 @@ if [ "$mode" = venv ]; then
 else
   py="${PYTHON:-python3}"
 fi
-stamp=".venv-stamp-$(sha256sum pyproject.toml | cut -c1-12)-$extras"
+# The venv takes the pinned versions of requirements.lock (what the proofs in proofs/ were
+# recorded with); --system (Colab) keeps the runtime's own builds.
+lock=(); [ "$mode" = venv ] && lock=(-c requirements.lock)
+stamp=".venv-stamp-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)-$extras"
 if [ "$mode" = system ] || [ ! -f ".venv/$stamp" ]; then
   "$py" -m pip install -q --upgrade pip
-  "$py" -m pip install -q -e ".[$extras]"
+  "$py" -m pip install -q "${lock[@]}" -e ".[$extras]"
   if [ "${gpu:-0}" = 1 ]; then "$py" -m pip install -q "tensorflow[and-cuda]"; fi
   if [ "$mode" = venv ]; then rm -f .venv/.venv-stamp-*; touch ".venv/$stamp"; fi
 fi
