@@ -6,16 +6,27 @@ removed from the test cells and a failing hidden test's traceback is cut down to
 (the error message). Students' own cells are shown as they wrote them, whatever they contain
 (a stray ``BEGIN HIDDEN TESTS`` included). Figures the student's code drew are in the pages:
 grading kernels use matplotlib's inline backend (:data:`autograder.nbconfig.KERNEL_ENV`).
+
+What a student's code printed or displayed is inert in the page (:class:`FeedbackExporter`):
+HTML outputs are shown as their plain-text form, else cleaned by nbconvert's sanitiser (no
+script, event handler, frame or ``javascript:`` link survives), rendered Markdown is cleaned
+too, a Content-Security-Policy forbids every script and remote load, and a note at the top says
+which parts of the page are the student's own output.
 """
 
 from __future__ import annotations
 
+import html
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from jinja2 import pass_context
+from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor, Preprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader import utils
+from nbgrader.apps import NbGraderAPI
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from tqdm import tqdm
 
@@ -27,6 +38,29 @@ from autograder.report import require_graded
 
 #: What stands in for an output line that quoted a hidden test.
 REDACTED = "[a line of a hidden test, removed]"
+#: The feedback page's Content-Security-Policy: inline styles and embedded (``data:``) images
+#: only; no script at all (MathJax included: formulas show as their TeX source), no frame,
+#: plugin, form, base URL or remote load.
+CSP = ("default-src 'none'; script-src 'none'; object-src 'none'; frame-src 'none'; "
+       "base-uri 'none'; form-action 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "font-src data:")
+#: The note at the top of each page (:data:`_HEAD` labels each output area).
+NOTE = ("Everything in an output area (marked &ldquo;output from the student's kernel&rdquo;), "
+        "test cells' included, is what the student's notebook printed or displayed, shown as "
+        "inert text; the scores in the headings and the table of contents are the grader's.")
+#: What student HTML and rendered Markdown may keep: text structure, tables, links and images
+#: (``http``, ``https`` or ``mailto`` only), no ``class``, ``id`` or ``style`` to dress up as
+#: the grader's own parts of the page; anything else is shown escaped, as text.
+ALLOWED_TAGS = ["a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl",
+                "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li",
+                "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
+                "th", "thead", "tr", "ul"]
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "img": ["src", "alt", "title"],
+                      "td": ["colspan", "rowspan"], "th": ["colspan", "rowspan"]}
+_HEAD = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}" />\n'
+         "<style>div.output_wrapper { border-left: 3px solid #f0ad4e; padding-left: 4px; }\n"
+         "div.output_wrapper::before { content: \"output from the student's kernel\"; "
+         "font-size: 80%; color: #8a6d3b; }</style>")
 
 
 def _redact(text: str, hidden: set[str]) -> str:
@@ -67,6 +101,63 @@ class HideHiddenTests(ClearHiddenTests):
         return cell, resources
 
 
+class InertOutputs(Preprocessor):
+    """Before anything else: an HTML output that has a plain-text form is shown as that text
+    (a DataFrame as its text table), and cell ids are HTML-escaped (nbgrader's template writes
+    them into the page as they are)."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        meta = cell.metadata.get("nbgrader", {})
+        if isinstance(meta.get("grade_id"), str):
+            meta["grade_id"] = html.escape(meta["grade_id"])
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/html" in data and "text/plain" in data:
+                del data["text/html"]
+        return cell, resources
+
+
+def inert_page(page: str) -> str:
+    """``page`` with :data:`CSP` first in its head and :data:`NOTE` first in its body."""
+    head, body = page.find("<head>"), page.find("<body>")
+    if head < 0 or body < head:
+        raise ValueError("a feedback page with no <head> and <body>")
+    note = f'<div class="alert alert-warning" id="student-output-note">{NOTE}</div>'
+    return (page[:head + 6] + "\n" + _HEAD + page[head + 6:body + 6] + "\n" + note
+            + page[body + 6:])
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback page (its ``feedback`` template) with every student output inert:
+    nbconvert's ``sanitize_html`` on, its cleaner (``clean_html``) being nbconvert's bleach
+    sanitiser with :data:`ALLOWED_TAGS`, and rendered Markdown cleaned too (nbgrader's template
+    renders Markdown cells without it); :class:`InertOutputs` first; :func:`inert_page` last."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.sanitize_html = True
+        self.exclude_anchor_links = True
+        self.sanitizer = SanitizeHTML(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+        self.register_preprocessor(InertOutputs, enabled=True)
+
+    def clean(self, markup: str | bytes) -> str:
+        """``markup`` with only :data:`ALLOWED_TAGS` and :data:`ALLOWED_ATTRIBUTES` active."""
+        text = markup.decode() if isinstance(markup, bytes) else str(markup)
+        return self.sanitizer.sanitize_html_tags(text)
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("clean_html", self.clean)
+
+    @pass_context
+    def markdown2html(self, context, source: str) -> str:
+        return self.clean(super().markdown2html(context, source))
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        return inert_page(page), resources
+
+
 @dataclass
 class FeedbackRun:
     """The pages written, and each student who got none with the reason."""
@@ -86,15 +177,23 @@ def _last_line(text: str) -> str:
     return lines[-1][:200] if lines else "nbgrader failed"
 
 
+def feedback_api(course: Course, show_hidden: bool = False) -> NbGraderAPI:
+    """nbgrader's API with its feedback made by :class:`FeedbackExporter`, hidden tests removed
+    unless ``show_hidden``."""
+    api = nbgrader_api(course)
+    steps = [GetGrades] + ([] if show_hidden else [HideHiddenTests]) + [CSSHTMLHeaderPreprocessor]
+    for config in (api.config, api.coursedir.config):
+        config.GenerateFeedback.preprocessors = steps
+        config.GenerateFeedback.exporter_class = FeedbackExporter
+    return api
+
+
 def feedback_pages(course: Course, lab: str, show_hidden: bool = False,
                    progress: bool = False) -> FeedbackRun:
     """Write ``<work>/feedback/<student>/<lab>/*.html`` for every graded student, one at a
     time (a progress bar when ``progress``); say why any student got no page."""
     require_graded(course, lab)
-    api = nbgrader_api(course)
-    steps = [GetGrades] + ([] if show_hidden else [HideHiddenTests]) + [CSSHTMLHeaderPreprocessor]
-    api.config.GenerateFeedback.preprocessors = steps
-    api.coursedir.config.GenerateFeedback.preprocessors = steps
+    api = feedback_api(course, show_hidden)
     reasons = load_reasons(course, lab)
     run = FeedbackRun()
     for student in tqdm(_graded_students(course, lab), desc=f"feedback {lab}", unit="student",

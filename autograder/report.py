@@ -16,6 +16,7 @@ from nbgrader.api import MissingEntry
 from autograder.course import Course, CourseError
 from autograder.grade import load_reasons
 from autograder.roster import read_identities
+from autograder.safetext import write_csv_table
 
 COLUMNS = ["student_id", "name", "score", "max_score", "percent", "late", "days_late",
            "needs_look"]
@@ -92,25 +93,11 @@ def grades_table(course: Course, lab: str, late_penalty: float | None = None) ->
 
 
 def write_csv(table: pd.DataFrame, course: Course, lab: str) -> Path:
-    """Write ``table``'s grade columns to ``<work>/reports/<lab>_grades.csv``; return the path."""
+    """Write ``table``'s grade columns to ``<work>/reports/<lab>_grades.csv``, with no cell a
+    spreadsheet would evaluate (:mod:`autograder.safetext`); return the path."""
     path = course.work / "reports" / f"{lab}_grades.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    table[[c for c in COLUMNS if c in table]].to_csv(path, index=False)
-    return path
-
-
-def cell_scores(course: Course, lab: str, student: str) -> dict[str, tuple[float, float]]:
-    """``{grade_id: (score, max_score)}`` for each graded cell of ``student``'s ``lab``."""
-    scores: dict[str, tuple[float, float]] = {}
-    with course.open_gradebook() as gb:
-        try:
-            submission = gb.find_submission(lab, student)
-        except MissingEntry:
-            return scores
-        for notebook in submission.notebooks:
-            for g in notebook.grades:
-                scores[g.name] = (float(g.score), float(g.max_score))
-    return scores
+    return write_csv_table(table[[c for c in COLUMNS if c in table]], path)
 
 
 def question_stats(course: Course, lab: str) -> pd.DataFrame:

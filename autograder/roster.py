@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autograder.course import Course, CourseError
+from autograder.safetext import spreadsheet_text, write_csv_rows
 
 #: Roster columns that name a student, as a plain list, Canvas's and Moodle's exports spell them.
 ROSTER_COLUMNS = ("student_id", "ID", "SIS User ID", "SIS Login ID", "Identifier", "Full name",
@@ -72,21 +73,18 @@ def read_identities(course: Course, lab: str) -> dict[str, Identity]:
     if not path.is_file():
         return {}
     with path.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        rows = [{k: spreadsheet_text(v) for k, v in row.items()} for row in csv.DictReader(f)]
     return {row["student"]: Identity(**{**row, "late": row["late"] == "yes"}) for row in rows}
 
 
 def write_identities(course: Course, lab: str, found: list[Identity]) -> Path:
-    """Add ``found`` to ``lab``'s table (a student collected again replaces their row)."""
+    """Add ``found`` to ``lab``'s table (a student collected again replaces their row); no cell
+    a spreadsheet would evaluate (:mod:`autograder.safetext`), undone by :func:`read_identities`."""
     table = {**read_identities(course, lab), **{i.student: i for i in found}}
     path = identities_path(course, lab)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        for identity in sorted(table.values(), key=lambda i: i.student):
-            writer.writerow({**dataclasses.asdict(identity), "late": "yes" if identity.late else ""})
-    return path
+    return write_csv_rows(path, FIELDS, ({**dataclasses.asdict(i), "late": "yes" if i.late else ""}
+                                         for i in sorted(table.values(), key=lambda i: i.student)))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ def test_every_command_has_help(command: str):
     assert "usage: autograder" in result.stdout
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("command", ["release", "report", "verify", "feedback"])
 def test_unknown_lab_exits_2_with_the_known_labs(command: str, tmp_path: Path, capsys):
     assert main(["--work", str(tmp_path), command, "no_such_lab"]) == 2
@@ -35,7 +34,6 @@ def test_unknown_lab_exits_2_with_the_known_labs(command: str, tmp_path: Path, c
     assert "no lab called 'no_such_lab'" in err and "lab1" in err
 
 
-@pytest.mark.slow
 def test_grade_of_a_missing_folder_exits_2(tmp_path: Path, capsys):
     assert main(["--work", str(tmp_path), "grade", "lab1", str(tmp_path / "nowhere")]) == 2
     assert "no folder of submissions" in capsys.readouterr().err
@@ -60,7 +58,6 @@ def test_grade_writes_the_gradebook_at_the_url_given(tmp_path: Path, capsys):
     assert "not a valid notebook" in capsys.readouterr().out
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["-1", "0", "two", "1.5"])
 def test_jobs_must_be_a_positive_whole_number(tmp_path: Path, capsys, jobs: str):
     with pytest.raises(SystemExit) as stop:

@@ -33,7 +33,6 @@ def _cells() -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[student, test])
 
 
-@pytest.mark.slow
 def test_a_student_cell_quoting_the_hidden_test_marker_is_left_as_written():
     with pytest.raises(RuntimeError, match="No end hidden tests"):
         ClearHiddenTests().preprocess(_cells(), {})
@@ -72,7 +71,6 @@ def test_feedback_after_a_real_grading(course: Course, tmp_path: Path, capsys):
     assert HIDDEN not in page
 
 
-@pytest.mark.slow
 def test_output_that_quotes_a_hidden_test_is_redacted():
     """A kernel sees the hidden tests it runs and may print them (e.g. from IPython's ``In``)."""
     nb = _cells()

@@ -68,7 +68,6 @@ def test_questions_where_students_struggled_come_first(graded: Course, capsys):
     assert f"zoe_li~1,{ZOE},20.0" in csv
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("command", ["report", "feedback"])
 def test_report_or_feedback_before_any_grading_is_one_line_and_exit_2(tmp_path: Path, capsys,
                                                                        command: str):
