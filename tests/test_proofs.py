@@ -178,3 +178,40 @@ def test_committed_records_are_well_formed():
         assert path.name == f"{data['name']}.{data['backend']}.json"
         assert data["name"] in labs | lectures | {"student-edition"}, path.name
         assert len(data["digest"]) == 64 and data["outcomes"], path.name
+
+
+def _graded(students: list[str], score: float) -> list:
+    from autograder.verify import Outcome
+    return [Outcome(s, s, score, 20.0, [], True) for s in students]
+
+
+def test_prove_replays_a_matching_record_and_fails_when_the_replay_disagrees(
+        tree: Path, monkeypatch: pytest.MonkeyPatch):
+    """``prove`` without grading: a stand-in ``verify`` says who was graded and how."""
+    import autograder.verify as verify_module
+
+    course = Course(tree, tree / "grading")
+    graded: list[set[str] | None] = []
+
+    def fake_verify(course, lab, progress=True, keras_backend=None, only=None):
+        graded.append(None if only is None else set(only))
+        return _graded(sorted(only or simulated_students(course, lab)), score)
+
+    monkeypatch.setattr(verify_module, "verify", fake_verify)
+    score = 20.0
+    stale = verify_module.prove(course, "lab1", mode="auto", keras_backend="tensorflow")
+    assert stale.kind == "full" and graded[-1] is None and stale.recorded is None
+    made = verify_module.prove(course, "lab1", mode="record", keras_backend="tensorflow")
+    assert made.recorded == proofs.Record.path(tree, "lab1", "tensorflow") and made.ok
+    try:
+        again = verify_module.prove(course, "lab1", mode="auto", keras_backend="tensorflow", seed=3)
+        assert again.kind == "smoke" and again.ok
+        assert graded[-1] == proofs.smoke_students(simulated_students(course, "lab1"), 3)
+        score = 19.0   # the same inputs, another outcome: the replay contradicts the record
+        broken = verify_module.prove(course, "lab1", mode="auto", keras_backend="tensorflow", seed=3)
+        assert not broken.ok and len(broken.contradictions) == len(graded[-1])
+        score = 20.0
+        jax = verify_module.prove(course, "lab1", mode="auto", keras_backend="jax")
+        assert jax.kind == "smoke" and not jax.contradictions   # no record on JAX: expectations only
+    finally:
+        made.recorded.unlink()
