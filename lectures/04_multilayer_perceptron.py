@@ -394,9 +394,13 @@ plt.show()
 # | regression, real target | 1 per target | none (identity, `activation=None`) | mean squared error (`mse`) |
 # | regression, positive target | 1 per target | softplus or exp | MSE, or a Poisson/Gamma likelihood |
 #
-# Each pairing is the negative log-likelihood of a noise model (Bernoulli, categorical,
-# Gaussian), and each gives the simple output sensitivity prediction − target (lecture 5,
-# section 7). Our regression data: $y = \sin(2\pi x) + \varepsilon$, $\varepsilon \sim
+# The first three rows pair an output activation with the negative log-likelihood of its
+# noise model (Bernoulli, categorical, Gaussian), a *canonical* pairing: the sensitivity of
+# the loss to the output's net input is simply prediction − target (lecture 5, section 7),
+# up to a constant factor (Keras averages over the batch, and the squared error brings a
+# 2). The fourth row is looser: exp with the Poisson loss is canonical too, but softplus
+# with the MSE gives $(\hat y - y)\,\sigma(z)$, up to the same factor, and exp with the
+# Gamma loss $(\hat y - y)/\hat y$. Our regression data: $y = \sin(2\pi x) + \varepsilon$, $\varepsilon \sim
 # \mathcal N(0, 0.2^2)$, 100 points for training and 100 for testing
 # (`coursedata.toy.make_noisy_sine`). The best any model can do on new data is the noise
 # variance, $0.04$.

@@ -353,18 +353,22 @@ assert final["AdaDelta, lr 1"] > 100 * final["Adam, lr 0.1"]  # still near the s
 # differences between our versions and Keras's above (at most about $10^{-5}$) are
 # rounding: Keras keeps the learning rate in a float32 variable and turns some other
 # hyper-parameters, such as $\mu$, $\beta_1$ and $\beta_2$, into float32 numbers before using
-# them (0.9 becomes 0.89999998), even for a float64 variable. Here are the usual textbook
-# variants, each differing from Keras in one detail:
+# them (0.9 becomes 0.89999998), even for a float64 variable. Here are common variants
+# found in papers, books and other libraries, each differing from Keras in one detail:
 #
-# | variant | the detail |
+# | variant (where it is written this way) | the detail |
 # |---|---|
-# | AdaGrad, textbook | $G$ starts at 0; $\varepsilon$ *outside* the root, $\sqrt G + \varepsilon$ |
-# | RMSProp, textbook | $\varepsilon$ outside the root |
+# | AdaGrad (Duchi et al.) | $G$ starts at 0; $\varepsilon$ *outside* the root, $\sqrt G + \varepsilon$ |
+# | RMSProp (PyTorch's `torch.optim.RMSprop`) | $\varepsilon$ outside the root, $\sqrt s + \varepsilon$ |
 # | Adam, textbook | $w \leftarrow w - \eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$, where |
 # | | $\hat m = m/(1-\beta_1^t)$ and $\hat v = v/(1-\beta_2^t)$ |
 # | Nesterov, look-ahead | tracks $\boldsymbol\theta$, not the look-ahead $\boldsymbol\theta + \mu\mathbf v$ (lecture 6) |
 #
-# The Adam variants differ only by where $\varepsilon$ enters. Dividing the textbook
+# Keras's RMSProp divides by $\sqrt{s + \varepsilon}$, with $\varepsilon$ *inside* the root
+# (`keras/src/optimizers/rmsprop.py`), as do d2l (section 12.8) and Goodfellow et al.
+# (Alg. 8.5); only the placement of $\varepsilon$ is a library's choice.
+#
+# The Adam variants differ only by where $\varepsilon$ enters. Multiplying the textbook
 # step's numerator and denominator by $\sqrt{1-\beta_2^t}$ gives
 # $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon') = \alpha_t\, m/(\sqrt v + \varepsilon'\sqrt{1-\beta_2^t})$,
 # so Keras's form equals the textbook one with $\varepsilon$ replaced by
@@ -406,7 +410,7 @@ variants = {
     "RMSProp, lr 0.1": RMSPropTextbook(0.1, eps=EPS),
     "Adam, lr 0.1": AdamTextbook(0.1, eps=EPS),
 }
-print(f"{'':18s} {'ours vs Keras':>14s} {'textbook vs Keras':>18s}")
+print(f"{'':18s} {'ours vs Keras':>14s} {'variant vs Keras':>18s}")
 for name, textbook in variants.items():
     ours = np.abs(valley_paths[name] - keras_paths[name]).max()
     other = np.abs(trajectory(textbook, valley_grad, w0, steps) - keras_paths[name]).max()

@@ -136,8 +136,9 @@ for name, (phi, dphi) in ACTIVATIONS.items():
 
     _, autodiff_dphi = value_and_grad(lambda z, name=name: ops.sum(getattr(keras.activations, name)(z)),
                                       z_test)
-    # Keras computes tanh in float32 on JAX even for float64 input (its type promotion turns
-    # float64 into float32 on every backend but TensorFlow): compare at that precision then
+    # Keras computes tanh in float32 on JAX even for float64 input (its JAX tanh goes through
+    # Keras's type promotion, which maps float64 to float32 off TensorFlow; PyTorch's does not
+    # and keeps float64): compare at that precision then
     atol = 1e-12 if keras_value.dtype == np.float64 else 1e-6
     assert np.allclose(dphi(z_test), autodiff_dphi, atol=atol), name
     print(f"{name:>10s}: value = Keras, derivative = central differences = autodiff")
@@ -271,9 +272,11 @@ plt.show()
 #
 # | activation | scheme | Keras name | uniform $r$ | normal std |
 # |---|---|---|---|---|
-# | sigmoid, tanh | Glorot | `glorot_uniform`, `glorot_normal` | $\sqrt{6/(n_i+n_o)}$ | $\sqrt{2/(n_i+n_o)}$ |
+# | tanh, sigmoid\* | Glorot | `glorot_uniform`, `glorot_normal` | $\sqrt{6/(n_i+n_o)}$ | $\sqrt{2/(n_i+n_o)}$ |
 # | ReLU, leaky ReLU, ELU, SiLU | He | `he_uniform`, `he_normal` | $\sqrt{6/n_i}$ | $\sqrt{2/n_i}$ |
 # | SELU | LeCun | `lecun_uniform`, `lecun_normal` | $\sqrt{3/n_i}$ | $\sqrt{1/n_i}$ |
+#
+# \* For the sigmoid, multiply both by 4, as Glorot and Bengio do (section 4).
 #
 # We check the table against samples from `keras.initializers`.
 
@@ -541,7 +544,7 @@ assert ratio["sigmoid, 4 × Glorot bound"] > 100 * ratio["sigmoid, Glorot"]   # 
 # its inputs, $h(\mathbf x) = \max_{j \le k}(\mathbf x\mathbf w_j + b_j)$, so the activation
 # itself is learned. With $k = 2$ it contains ReLU ($\max(z, 0)$), leaky ReLU
 # ($\max(z, 0.2z)$) and the absolute value; with more pieces it approximates any convex
-# function of its net input, and it never saturates. The price is $k$ times the weights.
+# function of its inputs $\mathbf x$, and it never saturates. The price is $k$ times the weights.
 # In one dimension, the maximum of $k$ tangents to $z^2$ at evenly spaced points:
 
 # %%
@@ -619,7 +622,8 @@ assert histories["ReLU, He"]["loss"][-1] < histories["sigmoid, N(0, 0.01²)"]["l
 # first layers. Sigmoid with Glorot weights does learn, but slowly: Glorot's weights are
 # sized for a unit slope at 0, the sigmoid's slope is at most 1/4, and the gradient still
 # shrinks from layer to layer. ReLU with He initialisation learns at once. Keras's defaults
-# (`glorot_uniform` kernels, zero biases) are a good choice for tanh and sigmoid layers;
+# (`glorot_uniform` kernels, zero biases) suit tanh layers; for sigmoid hidden layers widen
+# Glorot's bound 4 times (`VarianceScaling(16.0, "fan_avg", "uniform")`, section 4), and
 # for ReLU-family layers pass `kernel_initializer="he_normal"` or `"he_uniform"`.
 #
 # <details><summary>Self-test: why not initialise all weights to zero?</summary>

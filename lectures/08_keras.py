@@ -246,8 +246,8 @@ plt.show()
 # format, image size, number of classes and split, so every line here works on MNIST
 # unchanged (`keras.datasets.mnist.load_data()`). But MNIST is too easy to tell models
 # apart (a linear classifier already gets about 92 %), and Fashion-MNIST ships in a Debian
-# package, so the course runs offline. The 8×8 digits of scikit-learn (labs 4 and 6, lecture
-# 9) play MNIST's role where a small digit set is enough.
+# package, so the course runs offline. The 8×8 digits of scikit-learn (labs 4 and 5, lectures
+# 9 and 10) play MNIST's role where a small digit set is enough.
 
 # %%
 (x_train_full, y_train_full), (x_test_img, y_test_img) = fashion_mnist.load_data()

@@ -97,10 +97,10 @@ print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
 # Keras attaches penalties to a layer: `kernel_regularizer` penalises the weights,
 # `bias_regularizer` the biases and `activity_regularizer` the layer's *outputs*. Note that
 # Keras's `L2(l2)` is $\lambda_2\sum w^2$, without the factor $\frac12$ some books use. How an
-# activity penalty is scaled depends on the version: from Keras 3.14 (January 2026) it is
-# divided by the batch size, a mean over the examples; in Keras 3.0–3.13 it is the sum over
-# the batch, so its strength grows with the batch size. The cell checks whichever your Keras
-# does.
+# activity penalty is scaled depends on the version: from Keras 3.14 (released in April
+# 2026) it is divided by the batch size, a mean over the examples; in Keras 3.0–3.13 it is
+# the sum over the batch, so its strength grows with the batch size. The cell checks
+# whichever your Keras does.
 # After a forward pass the penalties are in `model.losses`, and `fit` adds their sum to the
 # data loss.
 
@@ -166,7 +166,12 @@ print(f"evaluate = {mse:.4f} (MSE) + {penalty:.4f} (penalties)")
 # posteriori* weights under the prior $p(\mathbf w) \propto e^{-\Omega(\mathbf w)}$:
 # $\lambda_2\sum w^2$ is a Gaussian prior (variance $1/(2\lambda_2)$) that makes large weights
 # unlikely, and $\lambda_1\sum|w|$ a Laplace prior, peaked at zero, that expects most weights
-# to be exactly zero and a few to be large.
+# to be exactly zero and a few to be large. This reading takes $L$ to be the negative
+# log-likelihood *summed* over the $n$ training examples. Keras's `fit` minimises the *mean*
+# loss plus the penalties, which is the summed objective divided by $n$ with the penalty
+# $n\lambda_2\sum w^2$ inside: the same `L2(l2)` then stands for a prior of variance
+# $1/(2n\lambda_2)$, tighter the more data you have, so a $\lambda$ tuned on one training-set
+# size has to be tuned again on another.
 #
 # The peak is what gives the L1 *minimum* its exact zeros. Gradient descent does not find
 # them: we fit a linear regression with 20 features, of which only 3 matter, by subgradient
