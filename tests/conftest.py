@@ -39,6 +39,31 @@ LONGEST = ("tests/test_labs.py::test_lab_grades_right[lab6", "tests/test_labs.py
            "tests/test_attacks.py", "tests/test_labs.py::test_lab_grades_right")
 
 
+_PROOFS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep what each expensive proof did (``record_property("proof", ...)``), from any worker."""
+    if report.when == "call":
+        _PROOFS.extend(str(value) for name, value in report.user_properties if name == "proof")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """One line per expensive proof: whole or replayed in part, and why."""
+    if _PROOFS:
+        terminalreporter.section("proofs")
+        for line in sorted(_PROOFS):
+            terminalreporter.write_line(line)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``pytest -n``, hand each worker one test at a time (xdist's ``--maxschedchunk 1``):
+    by default a worker is given a run of consecutive tests up front, so the longest tests,
+    sorted first, all went to one worker while the other ran out of work."""
+    if getattr(config.option, "maxschedchunk", 0) is None:
+        config.option.maxschedchunk = 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest tests first: with ``pytest -n 2`` the workers then finish together,
     instead of one grading a lab for many minutes at the end while the other waits."""

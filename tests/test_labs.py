@@ -62,13 +62,15 @@ def _grading_cases() -> list:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("lab", "backend"), _grading_cases())
-def test_lab_grades_right(lab: str, backend: str, proof_mode: str):
+def test_lab_grades_right(lab: str, backend: str, proof_mode: str, record_property):
     """The same judgement on every Keras backend: solution and references full marks, release 0,
     every catalogued mistake loses its cells, the visible-only submission at most a fifth. With
     ``--proofs auto`` the whole class where the lab's inputs changed since its record on
     TensorFlow, else the smoke proof, which must agree with the record."""
     proof = prove(Course(ROOT, ROOT / "grading"), lab, mode=proof_mode, keras_backend=backend,
                   progress=False)
+    record_property("proof", f"{lab} on {backend}: {proof.kind} ({len(proof.outcomes)} students, "
+                             f"inputs {proof.digest[:12]})")
     wrong = [o for o in proof.outcomes if not o.ok]
     assert not wrong, "\n".join(f"{o.student} ({o.what}): {o.score}/{o.max_score}, lost "
                                 f"{o.lost} {o.reason}" for o in wrong)
