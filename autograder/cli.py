@@ -243,6 +243,29 @@ def cmd_verify(course: Course, args: argparse.Namespace) -> int:
     return EXIT_OK if proof.ok else EXIT_PROBLEM
 
 
+def cmd_similarity(course: Course, args: argparse.Namespace) -> int:
+    from autograder.similarity import similarity, summary, write_csv
+    from autograder.similarity_page import write_page
+
+    result = similarity(course, args.lab, Path(args.submissions) if args.submissions else None,
+                        [Path(p) for p in args.against], args.threshold, progress=True)
+    _print_table([{"student": result.label(p.a), "other": result.label(p.b),
+                   "share of student's": f"{p.share_a:.0%}", "share of other's": f"{p.share_b:.0%}",
+                   "flagged": "yes" if p.similarity >= result.threshold else ""}
+                  for p in result.pairs[:args.top]])
+    counts = summary(result)
+    print(f"\n{counts['students']} student(s) compared"
+          + (f" with {counts['earlier']} earlier submission(s)" if counts["earlier"] else "")
+          + f"; {counts['flagged']} pair(s) at or above {result.threshold:.0%} ({result.how}); "
+          f"{counts['clusters']} group(s) of 3 or more")
+    if result.skipped:
+        print(f"{len(result.skipped)} not compared:")
+        for who, why in sorted(result.skipped.items()):
+            print(f"  {terminal_text(who)}: {terminal_text(why)}")
+    print(f"wrote {write_csv(result, course)}\nwrote {write_page(result, course)}")
+    return EXIT_OK
+
+
 def cmd_validate(course: Course, args: argparse.Namespace) -> int:
     from autograder.validate import validate
 
@@ -273,6 +296,16 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share above 0, at most 1 (or 100%)")
+    return value
 
 
 def _percent(text: str) -> float:
@@ -384,6 +417,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--column", help="the lab's column in a Canvas export, when its name does "
                    "not say the lab's")
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("similarity", help="who shares code with whom: answer cells only, the "
+                       "release's code removed; CSV, HTML page and the report's needs_look")
+    p.add_argument("lab")
+    p.add_argument("--submissions", metavar="DIR", help="compare this folder of submissions "
+                   "(default: the notebooks `grade` kept in the working folder)")
+    p.add_argument("--against", metavar="DIR", action="append", default=[],
+                   help="also compare with earlier years' submissions (not among themselves); "
+                   "may be repeated")
+    p.add_argument("--threshold", type=_fraction, default=None, metavar="SHARE",
+                   help="flag pairs at or above this share, e.g. 0.6 or 60%% (default: from the "
+                   "class's own pairs, median + 5 MADs, within 30%%..80%%)")
+    p.add_argument("--top", type=_positive_int, default=15, help="pairs printed (default 15)")
+    p.set_defaults(func=cmd_similarity)
     p = sub.add_parser("verify", help="prove a lab grades right: solution full marks, release "
                        "zero, each catalogued mistake loses its points")
     p.add_argument("lab")

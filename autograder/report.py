@@ -1,8 +1,9 @@
 """``report LAB``: grades from the gradebook as a CSV file and a table in the terminal.
 
 Each student's row carries the id the LMS gave (``name``), lateness as ``collect`` recorded it
-(:mod:`autograder.roster`) and, with a late policy, the points it cost. Per question, the
-statistics list first where students struggled (the lowest share of full marks).
+(:mod:`autograder.roster`) and, with a late policy, the points it cost; ``needs_look`` adds
+whom ``similarity`` flagged. Per question, the statistics list first where students struggled
+(the lowest share of full marks).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from autograder.course import Course, CourseError
 from autograder.grade import load_reasons
 from autograder.roster import read_identities
 from autograder.safetext import write_csv_table
+from autograder.similarity import needs_look as similar_to
 
 COLUMNS = ["student_id", "name", "score", "max_score", "percent", "late", "days_late",
            "needs_look"]
@@ -55,6 +57,7 @@ def grades_table(course: Course, lab: str, late_penalty: float | None = None) ->
     when it was given ``--deadline``."""
     require_graded(course, lab)
     reasons = load_reasons(course, lab)
+    similar = similar_to(course, lab)  # flagged pairs of `similarity`: a look, never a score
     who = read_identities(course, lab)
     rows = []
     with course.open_gradebook() as gb:
@@ -75,7 +78,8 @@ def grades_table(course: Course, lab: str, late_penalty: float | None = None) ->
                          "score": round(score, 2), "max_score": max_score,
                          "late": "yes" if identity and identity.late else "",
                          "days_late": identity.days_late if identity else None,
-                         "needs_look": reasons.get(student, "")})
+                         "needs_look": "; ".join(filter(None, (reasons.get(student, ""),
+                                                               similar.get(student, ""))))})
     table = pd.DataFrame(rows, columns=COLUMNS)
     if late_penalty:
         unknown = table[(table["late"] == "yes") & table["days_late"].isna()]
