@@ -108,6 +108,11 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
     from autograder.grade import GradingInterrupted, grade
 
     folder = Path(args.submissions).resolve()
+    if folder.is_file() and folder.suffix.lower() == ".zip":
+        raise CourseError(f"{args.submissions} is a zip file: unpack it with `autograder collect "
+                          f"{args.lab} {args.submissions}`, then grade the folder collect names")
+    if folder.is_dir() and not any(folder.iterdir()):
+        raise CourseError(f"{args.submissions} is empty: nothing to grade")
     try:
         reasons = grade(course, args.lab, folder, cell_timeout=args.cell_timeout, jobs=args.jobs,
                         notebook_timeout=args.notebook_timeout,

@@ -45,8 +45,11 @@ def require_graded(course: Course, lab: str) -> None:
 
 def _penalty(score: float, max_score: float, days: float | None, per_day: float) -> float:
     """Points a hand-in ``days`` late loses: ``per_day`` % of the lab's points per started day,
-    never more than its score."""
-    return min(score, max_score * per_day / 100 * math.ceil(days or 0))
+    never more than its score; none when it was on time (``days`` unknown, NaN or not above 0,
+    as pandas gives an on-time student beside a late one)."""
+    if days is None or math.isnan(days) or days <= 0:
+        return 0.0
+    return min(score, max_score * per_day / 100 * math.ceil(days))
 
 
 def grades_table(course: Course, lab: str, late_penalty: float | None = None) -> pd.DataFrame:

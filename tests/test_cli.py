@@ -39,6 +39,15 @@ def test_grade_of_a_missing_folder_exits_2(tmp_path: Path, capsys):
     assert "no folder of submissions" in capsys.readouterr().err
 
 
+def test_grade_of_a_zip_or_an_empty_folder_exits_2_with_what_to_do(tmp_path: Path, capsys):
+    (tmp_path / "empty").mkdir()
+    assert main(["--work", str(tmp_path), "grade", "lab1", str(tmp_path / "empty")]) == 2
+    assert "is empty" in capsys.readouterr().err
+    (tmp_path / "class.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    assert main(["--work", str(tmp_path), "grade", "lab1", str(tmp_path / "class.zip")]) == 2
+    assert "autograder collect lab1" in capsys.readouterr().err
+
+
 def test_check_passes_on_the_repository():
     result = run("check")
     assert result.returncode == 0, result.stdout

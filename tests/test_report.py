@@ -9,7 +9,7 @@ import pytest
 
 from autograder.cli import main
 from autograder.course import Course
-from autograder.report import grades_table, question_stats
+from autograder.report import _penalty, grades_table, question_stats
 from autograder.roster import Identity
 from tests.conftest import ROOT
 from tests.gradebooks import fake_grading
@@ -98,3 +98,10 @@ def test_bad_report_options_exit_2(tmp_path: Path, args: list[str]):
     with pytest.raises(SystemExit) as stop:
         main(["--work", str(tmp_path), "report", "lab1", *args])
     assert stop.value.code == 2
+
+
+@pytest.mark.parametrize(("days", "lost"), [(None, 0.0), (float("nan"), 0.0), (0.0, 0.0), (-1.0, 0.0),
+                                            (0.1, 2.0), (1.0, 2.0), (1.5, 4.0), (30.0, 15.0)])
+def test_a_penalty_counts_started_days_late_and_none_on_time(days: float | None, lost: float):
+    """An on-time student beside a late one has NaN days late in the table: no penalty, no crash."""
+    assert _penalty(15.0, 20.0, days, 10) == lost
