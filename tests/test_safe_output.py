@@ -131,7 +131,8 @@ def test_grade_and_feedback_summaries_print_ids_and_reasons_escaped(tmp_path: Pa
     monkeypatch.setattr("autograder.feedback.feedback_pages",
                         lambda *a, **k: FeedbackRun(missing={ANSI: f"why {ANSI}"}))
     work = ["--work", str(tmp_path / "work")]
-    assert main([*work, "grade", "lab1", str(tmp_path)]) == 0
+    (tmp_path / "subs" / "someone").mkdir(parents=True)   # grade refuses an empty folder
+    assert main([*work, "grade", "lab1", str(tmp_path / "subs")]) == 0
     _assert_inert(capsys.readouterr().out)
     assert main([*work, "feedback", "lab1"]) == 0
     _assert_inert(capsys.readouterr().out)
