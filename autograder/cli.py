@@ -234,9 +234,9 @@ def cmd_verify(course: Course, args: argparse.Namespace) -> int:
               f"({proofs.Record.path(course.root, args.lab, backend).relative_to(course.root)})")
         return EXIT_OK
     proof = prove(course, args.lab, mode=args.proof, keras_backend=args.backend, seed=args.seed)
-    rows = [{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
-             "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"} for o in proof.outcomes]
-    print(tabulate(rows, headers="keys", tablefmt="github"))
+    _print_table([{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
+                   "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"}
+                  for o in proof.outcomes])
     print(f"\n{proof.kind} proof of {args.lab} on {proof.backend}, inputs {proof.digest[:12]}")
     for line in proof.contradictions:
         print(f"contradicts the record: {line}")
