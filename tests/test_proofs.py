@@ -4,6 +4,7 @@ round-trip and catch a contradicting replay, smoke proofs cover every mistake ov
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -105,6 +106,18 @@ def test_listed_inputs_are_what_git_would_commit(tmp_path: Path):
     before = proofs.inputs_digest(tmp_path, ["pkg"])
     (tmp_path / "pkg" / "ignored.txt").write_text("changed")
     assert proofs.inputs_digest(tmp_path, ["pkg"]) == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the checkout to another user")
+def test_a_checkout_another_user_owns_is_still_read(tmp_path: Path):
+    """git refuses a repository another user owns ("dubious ownership") unless told it is safe."""
+    subprocess.run(["git", "-C", str(tmp_path), "init", "-q"], check=True)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text("a")
+    for path in (tmp_path, *tmp_path.rglob("*")):
+        os.lchown(path, 65534, 65534)
+    assert [p.name for p in proofs._listed(tmp_path, ["pkg"])] == ["a.py"]
+    assert proofs.commit_seed(tmp_path) == 0   # no commit yet, and no error
 
 
 def test_a_record_round_trips_and_names_what_a_replay_contradicts(tmp_path: Path):
