@@ -18,7 +18,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from autograder.course import Course, CourseError
-from autograder.engine.sandbox import Limits
+from autograder.engine import Limits
 from autograder.safetext import terminal_text, write_csv_table
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -104,7 +104,7 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_grade(course: Course, args: argparse.Namespace) -> int:
-    from autograder.engine.backend import BackendError
+    from autograder.engine import BackendError
     from autograder.grade import GradingInterrupted, grade
 
     folder = Path(args.submissions).resolve()
@@ -119,7 +119,7 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
                         limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                                       disk_mb=args.disk_mb),
                         device=args.device, keras_backend=args.backend, regrade=args.regrade,
-                        cluster=args.cluster)
+                        cluster=args.cluster, challenge_seed=args.challenge_seed)
     except GradingInterrupted as stopped:
         print(f"autograder: {stopped}; run the same command again to grade the rest")
         return EXIT_INTERRUPTED
@@ -133,7 +133,7 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(course: Course | None, args: argparse.Namespace) -> int:
-    from autograder.engine.backend import BackendError, cluster_module
+    from autograder.engine import BackendError, cluster_module
 
     try:
         cluster = cluster_module()
@@ -220,7 +220,7 @@ def cmd_demo(course: Course, args: argparse.Namespace) -> int:
 
 def cmd_verify(course: Course, args: argparse.Namespace) -> int:
     from autograder import proofs
-    from autograder.engine.devices import keras_backend
+    from autograder.engine import keras_backend
     from autograder.verify import lab_digest, prove
 
     course.require_lab(args.lab)
@@ -282,7 +282,7 @@ def cmd_validate(course: Course, args: argparse.Namespace) -> int:
 
 
 def _keras_backend(text: str) -> str:
-    from autograder.engine.devices import keras_backend
+    from autograder.engine import keras_backend
 
     try:
         return keras_backend(text)
@@ -291,7 +291,7 @@ def _keras_backend(text: str) -> str:
 
 
 def _add_backend(p: argparse.ArgumentParser) -> None:
-    from autograder.engine.devices import KERAS_BACKENDS
+    from autograder.engine import KERAS_BACKENDS
 
     p.add_argument("--backend", type=_keras_backend, default=None, metavar="{" + ",".join(KERAS_BACKENDS) + "}",
                    help="the Keras backend kernels use (default: $KERAS_BACKEND, else tensorflow)")
@@ -383,6 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade again submissions already graded from the same notebook bytes")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="parallel workers (default: cores)")
+    p.add_argument("--challenge-seed", type=int, default=None, metavar="N",
+                   help="the seed of the hidden tests' inputs (default: a new one each run; "
+                   "grade prints it)")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
                    help=f"address-space limit per process (default {Limits.memory_mb})")
     p.add_argument("--cpu-seconds", type=int, default=Limits.cpu_seconds,
@@ -467,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "cell_timeout", 0) is None:
-        from autograder.nbconfig import CELL_TIMEOUT
+        from autograder.engine import CELL_TIMEOUT
 
         args.cell_timeout = CELL_TIMEOUT
     try:

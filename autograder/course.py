@@ -113,7 +113,7 @@ class Course:
         """nbgrader's ``Gradebook`` on :attr:`db_url`, for this course's id (use ``with``)."""
         from nbgrader.api import Gradebook
 
-        from autograder.nbconfig import COURSE_ID
+        from autograder.engine import COURSE_ID
 
         return Gradebook(self.db_url, COURSE_ID)
 

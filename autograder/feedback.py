@@ -5,7 +5,7 @@ whose tracebacks quote their lines. Unless the instructor asks for them, the hid
 removed from the test cells and a failing hidden test's traceback is cut down to its last line
 (the error message). Students' own cells are shown as they wrote them, whatever they contain
 (a stray ``BEGIN HIDDEN TESTS`` included). Figures the student's code drew are in the pages:
-grading kernels use matplotlib's inline backend (:data:`autograder.nbconfig.KERNEL_ENV`).
+grading kernels use matplotlib's inline backend (:data:`autograder.engine.nbconfig.KERNEL_ENV`).
 
 What a student's code printed or displayed is inert in the page (:class:`FeedbackExporter`):
 HTML outputs are shown as their plain-text form, else cleaned by nbconvert's sanitiser (no

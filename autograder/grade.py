@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -30,23 +31,30 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from tqdm import tqdm
 
-from autograder.course import Course
-from autograder.engine import probe
-from autograder.engine.backend import (
+from autograder.course import Course, CourseError
+from autograder.engine import (
+    CELL_TIMEOUT,
+    COURSE_ID,
+    JUDGE_FILE,
+    SCRATCH_PARENT,
     Backend,
     BackendError,
+    CellScore,
+    Job,
+    JobResult,
     LabSpec,
+    Limits,
     LocalBackend,
     Template,
+    bubblewrap,
     cluster_module,
     course_version,
+    device_summary,
+    judge_source,
+    keras_backend,
+    load_judge,
+    preload_modules,
 )
-from autograder.engine.devices import keras_backend
-from autograder.engine.kernels import preload_modules
-from autograder.engine.sandbox import Limits, bubblewrap
-from autograder.engine.warm import SCRATCH_PARENT
-from autograder.engine.worker import CellScore, Job, JobResult
-from autograder.nbconfig import CELL_TIMEOUT
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.submissions import Submission, find_submissions, tampering
 
@@ -123,7 +131,6 @@ def _template_gradebook(course: Course, lab: str, scratch: Path) -> Path:
 
 def _expected_cells(template: Path) -> dict[tuple[str, str], float]:
     """``{(notebook, cell): max score}`` of every graded cell of the template gradebook."""
-    from autograder.nbconfig import COURSE_ID
 
     with Gradebook(f"sqlite:///{template}", COURSE_ID) as gb:
         return {(nb.name, cell.name): float(cell.max_score)
@@ -178,8 +185,8 @@ def _record(gb: Gradebook, course: Course, lab: str, sub: Submission, notebook_n
             (target / notebook_name).write_bytes(data)
 
 
-def _lab_digest(source: Path) -> str:
-    return hashlib.sha256(source.read_bytes()).hexdigest()
+def _lab_digest(source: Path, judge: str) -> str:
+    return hashlib.sha256(source.read_bytes() + judge.encode()).hexdigest()
 
 
 class _Interrupts:
@@ -209,7 +216,8 @@ class GradeSettings:
     ``"auto"`` (GPUs when present), ``"gpu"`` or ``"cpu"``; ``keras_backend`` the Keras backend
     kernels use (default: ``$KERAS_BACKEND``, else TensorFlow). ``cluster`` is a Dask scheduler's
     address to grade on instead of this machine; ``backend`` replaces both (any
-    :class:`~autograder.engine.backend.Backend`)."""
+    :class:`~autograder.engine.backend.Backend`). ``challenge_seed`` picks the inputs the
+    hidden tests' probes get (default: a fresh random seed per run)."""
 
     cell_timeout: int = CELL_TIMEOUT
     notebook_timeout: int | None = None
@@ -221,6 +229,7 @@ class GradeSettings:
     progress: bool = True
     cluster: str | None = None
     backend: Backend | None = None
+    challenge_seed: int | None = None
 
     @property
     def budget(self) -> int:
@@ -241,6 +250,8 @@ class Batch:
     spec: LabSpec
     graded: dict[str, dict]
     reasons: dict[str, str]
+    judge: str = ""
+    seed: int = 0
 
 
 def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -> Batch:
@@ -249,7 +260,13 @@ def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -
     course.require_lab(lab)
     source = course.source_notebooks(lab)[0]
     submissions = find_submissions(folder, source.name)
-    lab_digest = _lab_digest(source)
+    judge = judge_source(course.solutions, lab)
+    if judge:
+        try:
+            load_judge(judge, f"{lab}_judge")
+        except Exception as exc:  # noqa: BLE001 - the instructor's file: report, do not grade
+            raise CourseError(f"{course.solutions / lab / JUDGE_FILE} does not load: {exc!r}") from exc
+    lab_digest = _lab_digest(source, judge)
     graded = _load(_graded_path(course, lab))
     fresh = [s for s in submissions if settings.regrade
              or graded.get(s.student, {}).get("digest") != f"{lab_digest}:{s.digest}"]
@@ -261,7 +278,9 @@ def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -
                    settings.device, keras_backend(settings.keras_backend))
     return Batch(lab, source.name, course.work / "release" / lab / source.name, fresh,
                  [s for s in fresh if not s.problem and s.notebook is not None], spec, graded,
-                 load_reasons(course, lab))
+                 load_reasons(course, lab), judge,
+                 secrets.randbelow(2**62) if settings.challenge_seed is None
+                 else settings.challenge_seed)
 
 
 def prepare_lab(course: Course, lab: str, scratch: Path, settings: GradeSettings
@@ -278,7 +297,8 @@ def prepare_lab(course: Course, lab: str, scratch: Path, settings: GradeSettings
 def build_jobs(batch: Batch, template: Template, settings: GradeSettings) -> list[Job]:
     """Phase 3: one job per ready submission, by value."""
     return [Job(batch.lab, s.student, s.notebook, batch.notebook_name, template.digest,
-                settings.cell_timeout, settings.budget) for s in batch.ready]
+                settings.cell_timeout, settings.budget, batch.judge, batch.seed)
+            for s in batch.ready]
 
 
 def run_jobs(backend: Backend, jobs: list[Job], template: Template,
@@ -339,6 +359,7 @@ class _Recorder:
             batch.graded[sub.student] = {"name": sub.name,
                                          "digest": f"{batch.spec.lab_digest}:{sub.digest}",
                                          "device": result.device,
+                                         "seed": batch.seed if batch.judge else None,
                                          "seconds": round(result.seconds, 1)}
             if result.graded:
                 self.devices.append(result.device)
@@ -384,6 +405,9 @@ def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None
             message = backend.start(batch.spec, len(batch.ready))
             if settings.progress:
                 print(f"autograder: {message}")
+                if batch.judge:
+                    print(f"autograder: hidden tests judged outside the sandbox, challenge seed "
+                          f"{batch.seed} (--challenge-seed {batch.seed} gives the same inputs)")
         template, cells = prepare_lab(course, lab, scratch, settings)
         jobs = build_jobs(batch, template, settings)
         with course.open_gradebook() as gb, _Interrupts() as interrupts:
@@ -393,7 +417,7 @@ def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None
                 recorder.result(result)
             recorder.bar.close()
             if settings.progress and recorder.devices:
-                print(f"autograder: {probe.summary(recorder.devices)}")
+                print(f"autograder: {device_summary(recorder.devices)}")
             if interrupts.hit.is_set():
                 raise GradingInterrupted(recorder.done, len(batch.fresh))
     except BackendError as exc:

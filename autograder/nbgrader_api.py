@@ -14,7 +14,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.dbutil import ALEMBIC_DIR
 
 from autograder.course import Course
-from autograder.nbconfig import CELL_TIMEOUT, apply_kernel_env, course_config
+from autograder.engine import CELL_TIMEOUT, apply_kernel_env, course_config
 
 
 @functools.cache

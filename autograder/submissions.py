@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.engine.safeio import read_regular, regular_kind
+from autograder.engine import read_regular, regular_kind
 from autograder.ids import safe_id
 
 #: The largest notebook accepted for grading (the labs' notebooks are well under 1 MB).

@@ -13,7 +13,7 @@ from nbconvert.filters import strip_ansi
 from nbgrader.validator import Validator
 
 from autograder.course import CourseError
-from autograder.nbconfig import CELL_TIMEOUT, apply_kernel_env, course_config
+from autograder.engine import CELL_TIMEOUT, apply_kernel_env, course_config
 from autograder.submissions import invalid_reason
 
 

@@ -26,7 +26,8 @@ import nbformat
 
 from autograder import proofs
 from autograder.course import Course, CourseError
-from autograder.engine import devices
+from autograder.engine import DEFAULT_BACKEND
+from autograder.engine import keras_backend as resolve_backend
 from autograder.grade import cell_scores, grade
 from autograder.simulate import (
     PATCHING_PRELUDE,
@@ -193,10 +194,10 @@ def prove(course: Course, lab: str, mode: str = "full", keras_backend: str | Non
     if mode not in (*proofs.MODES, "smoke"):
         raise ValueError(f"unknown proof mode {mode!r}")
     course.require_lab(lab)
-    backend = devices.keras_backend(keras_backend)
+    backend = resolve_backend(keras_backend)
     digest = lab_digest(course, lab, backend)
     record = proofs.matching(course.root, lab, backend, digest)
-    smoke = proofs.replays_in_part(mode, record is not None, backend == devices.DEFAULT_BACKEND)
+    smoke = proofs.replays_in_part(mode, record is not None, backend == DEFAULT_BACKEND)
     only = None
     if smoke:
         seed = proofs.commit_seed(course.root) if seed is None else seed

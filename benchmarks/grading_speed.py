@@ -30,8 +30,8 @@ from nbclient import NotebookClient
 from tabulate import tabulate
 
 from autograder.course import Course
+from autograder.engine.nbconfig import apply_kernel_env
 from autograder.grade import grade
-from autograder.nbconfig import apply_kernel_env
 from autograder.verify import simulated_class
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -179,7 +179,7 @@ def test_the_zygote_can_tell_a_started_device_runtime_from_an_import(framework: 
     pytest.importorskip(framework)
     use = "jax.numpy.ones(1).block_until_ready()" if framework == "jax" else "torch.ones(1)"
     code = (f"import {framework}\n"
-            "from autograder.engine.kernels import device_runtime_started as started\n"
+            "from autograder.engine.inside import device_runtime_started as started\n"
             f"before = started()\n{use}\nprint(before, started())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "JAX_PLATFORMS": "cpu"}, check=True).stdout.split()

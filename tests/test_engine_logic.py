@@ -31,6 +31,7 @@ from autograder.engine.backend import LabSpec, slot_settings
 from autograder.engine.canaries import FORGED, Canaries, plant, verdict
 from autograder.engine.devices import KERAS_BACKENDS, THREAD_VARIABLES, plan, thread_caps
 from autograder.engine.kernels import PRELOAD_ENV, ForkingProvisioner, Zygote
+from autograder.engine.nbconfig import KERNEL_ENV
 from autograder.engine.safeio import read_regular, regular_kind
 from autograder.engine.sandbox import (
     ALLOWED_ENV,
@@ -43,7 +44,6 @@ from autograder.engine.sandbox import (
 from autograder.engine.worker import SETTINGS_ENV, CellScore, JobResult, SlotSettings
 from autograder.grade import _invalid_scores, _Recorder
 from autograder.ids import is_plain, safe_id
-from autograder.nbconfig import KERNEL_ENV
 from autograder.submissions import Submission, find_submissions, tampering
 from tests.conftest import ROOT
 

@@ -39,11 +39,13 @@ def test_leak_check_catches_a_solution_line_and_a_hidden_test(course: Course, tm
     shutil.copytree(course.labs, copy)
     py = copy / "lab1" / "lab1.py"
     py.write_text(py.read_text() + "\nself.w_ += self.eta * 2.0 * X.T @ errors / X.shape[0]\n")
-    (copy / "lab1" / "notes.txt").write_text("_p = Perceptron(eta=0.1, n_iter=25, random_state=0)"
-                                             ".fit(_Xx, _yx)\n")
+    (copy / "lab1" / "notes.txt").write_text('_c = nnkit.evidence.challenge("lab1", '
+                                             '"test_perceptron_xor")\n')
+    (copy / "lab1" / "judge.txt").write_text("def reference_perceptron(X, y, eta, n_iter, seed):\n")
     leaks = find_leaks(course, copy)
     assert any("lab1.py" in leak for leak in leaks)
     assert any("notes.txt" in leak for leak in leaks)
+    assert any("judge.txt" in leak for leak in leaks), "a line of a judge is a secret too"
 
 
 def test_release_of_an_unknown_lab_is_refused(course: Course):

@@ -16,11 +16,12 @@ the slot's runtime folder (the sandbox has no network, not even the host's loopb
 :class:`ForkedExecute` times each cell by the kernel's CPU time, not the wall clock, so a busy
 machine does not turn right answers into timeouts, and checks the canary cells
 (:mod:`autograder.engine.canaries`) that tell whether the kernel's replies can be trusted.
+The zygote's own code, the only part that runs inside the sandbox, is
+:mod:`autograder.engine.inside`.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import asyncio
 import contextlib
@@ -42,8 +43,9 @@ from jupyter_client.provisioning import LocalProvisioner
 from nbclient.util import run_sync
 from nbgrader.preprocessors import Execute
 
-from autograder.engine import probe
+from autograder.engine import judging, probe
 from autograder.engine.canaries import plant, verdict
+from autograder.engine.judge import Judge
 from autograder.engine.sandbox import (
     BOX,
     Limits,
@@ -51,12 +53,9 @@ from autograder.engine.sandbox import (
     cpu_seconds,
     host_pid,
     kernel_env,
-    kill_strays,
-    limit_kernel,
     limiter,
     make_box,
     private_env,
-    protect_from_tracing,
     sandboxed,
     wipe,
 )
@@ -179,7 +178,7 @@ class Zygote:
         args = ["--box", str(self.box), "--cpu", str(self.limits.cpu_seconds),
                 "--disk", str(self.limits.disk_mb), *(["--sandboxed"] if self.sandboxed else []),
                 *self.modules]
-        command = sandboxed(python_module("autograder.engine.kernels", *args), self.runtime, self.limits,
+        command = sandboxed(python_module("autograder.engine.inside", *args), self.runtime, self.limits,
                             self.read_only, self.device_files, env)
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=env, cwd=self.runtime, start_new_session=True, bufsize=0,
@@ -295,13 +294,18 @@ class ForkedExecute(Execute):
 
     Each cell may use ``cell_cpu_seconds`` of the kernel's CPU time (it is interrupted past
     that); nbgrader's wall-clock ``timeout`` stays as a generous guard for cells that sleep.
-    Canary cells are planted among the tests and judged after the run (``verdict``, also left
-    in :data:`LAST_VERDICT`), and a probe cell at the end reports the device
+    With a :attr:`judge`, the run's challenges are planted first and every test cell it covers
+    is judged from its evidence afterwards (:mod:`autograder.engine.judging`). Canary cells are
+    planted among the tests and checked after the run (``verdict``, also left in
+    :data:`LAST_VERDICT`), and a probe cell at the end reports the device
     (:data:`LAST_DEVICE`); every process the notebook left behind is killed before nbgrader
     saves the scores.
     """
 
     cell_cpu_seconds: float = 0.0
+    #: The lab's judge and the run's challenge seed (no judge: the kernel's tests decide).
+    judge: Judge | None = None
+    seed: int = 0
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs["kernel_manager_class"] = ForkingKernelManager
@@ -309,6 +313,8 @@ class ForkedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         global LAST_VERDICT, LAST_DEVICE
+        if self.judge is not None:
+            judging.plant(nb, self.judge, self.seed)
         canaries = plant(nb)
         probe.plant(nb)
         try:
@@ -318,6 +324,8 @@ class ForkedExecute(Execute):
                 _zygote.sweep()
         LAST_VERDICT = verdict(nb, canaries)
         LAST_DEVICE = probe.read(nb)
+        if self.judge is not None:
+            judging.judge_notebook(nb, self.judge, self.seed)
         return nb, resources
 
     async def _cpu_watchdog(self) -> None:
@@ -343,102 +351,3 @@ class ForkedExecute(Execute):
 LAST_VERDICT: str | None = None
 #: What the probe of the last notebook :class:`ForkedExecute` ran reported (backend, device).
 LAST_DEVICE: dict | None = None
-
-
-# ----------------------------------------------------------------------------------------------
-# Inside the sandbox: the zygote and the kernels it forks.
-
-def _reap(signum: int, frame: Any) -> None:
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-
-
-def _run_kernel(request: dict, options: argparse.Namespace) -> int:
-    """In the forked child: detach, take the kernel's environment and limits, run ipykernel
-    until it shuts down and return its exit status (the child then exits like any
-    interpreter)."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    os.setsid()
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(2, 1)
-    os.environ.clear()
-    os.environ.update(kernel_env(request["env"]))
-    os.chdir(request["cwd"])
-    limit_kernel(options.cpu, options.disk)
-    if "numpy" in sys.modules:  # a fresh interpreter seeds numpy from the OS: so does a fork
-        sys.modules["numpy"].random.seed()
-    from ipykernel.kernelapp import IPKernelApp
-
-    try:
-        # ipykernel reads its parent's pid from the environment when imported (in the zygote,
-        # before there was one): hand it over, as a freshly started kernel would read it.
-        IPKernelApp.launch_instance(argv=request["argv"],
-                                    parent_handle=int(request["env"].get("JPY_PARENT_PID") or 0))
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else 0
-    return 0
-
-
-def _sweep(options: argparse.Namespace) -> None:
-    """Between submissions: no process but this one, empty writable folders."""
-    if options.sandboxed:
-        kill_strays({os.getpid()})
-        for folder in ("/tmp", "/dev/shm"):
-            wipe(Path(folder))
-    wipe(Path(options.box))
-    make_box(Path(options.box))
-
-
-def device_runtime_started() -> str | None:
-    """The framework, if any, whose device runtime (threads, CUDA context) this process has
-    started: JAX's backends or PyTorch's CUDA. A fork cannot use what its parent started, so
-    the zygote must not have; importing the frameworks starts neither."""
-    if "jax" in sys.modules:
-        from jax._src import xla_bridge
-
-        if xla_bridge.backends_are_initialized():
-            return "jax"
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_initialized():
-        return "torch"
-    return None
-
-
-def _zygote_main(argv: list[str]) -> int:
-    """Import ipykernel and the modules once, then serve requests, one JSON line each: fork a
-    kernel (answer: its pid) or sweep (answer: ``swept``)."""
-    parser = argparse.ArgumentParser(prog="autograder.engine.kernels")
-    parser.add_argument("--box", required=True)
-    parser.add_argument("--cpu", type=int, default=Limits.cpu_seconds)
-    parser.add_argument("--disk", type=int, default=Limits.disk_mb)
-    parser.add_argument("--sandboxed", action="store_true")
-    parser.add_argument("modules", nargs="*")
-    options = parser.parse_args(argv)
-    make_box(Path(options.box))
-    from ipykernel import kernelapp  # noqa: F401
-
-    for name in options.modules:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-    if (started := device_runtime_started()) and options.modules:
-        print("unsafe", started, flush=True)
-        return 3
-    protect_from_tracing()
-    signal.signal(signal.SIGCHLD, _reap)
-    print("ready", os.getpid(), flush=True)
-    for line in sys.stdin:
-        request = json.loads(line)
-        if request.get("sweep"):
-            _sweep(options)
-            print("swept", flush=True)
-            continue
-        pid = os.fork()
-        if pid == 0:
-            return _run_kernel(request, options)
-        print(pid, flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_zygote_main(sys.argv[1:]))

@@ -28,6 +28,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.engine.canaries import FORGED
 from autograder.engine.kernels import python_module
+from autograder.engine.nbconfig import COURSE_ID
 from autograder.engine.safeio import read_regular
 from autograder.engine.sandbox import limiter, wipe
 from autograder.engine.worker import (
@@ -35,11 +36,12 @@ from autograder.engine.worker import (
     CellScore,
     Job,
     JobResult,
+    Reply,
+    Request,
     SlotSettings,
     failure_reason,
     trouble_in,
 )
-from autograder.nbconfig import COURSE_ID
 
 #: Seconds a worker may take to import nbgrader and start its zygote (generous: a loaded
 #: machine is slow); a worker that is not ready by then is started once more.
@@ -166,33 +168,39 @@ class Slot:
             return JobResult(job.student, [], f"not graded: {exc}; grade this student again",
                              time.perf_counter() - start, retry=True)
         folder = self._prepare(job, template)
-        request = {"lab": job.lab, "student": job.student, "cell_timeout": job.cell_timeout,
-                   "cell_cpu_seconds": float(job.cell_timeout * self.settings.kernel_threads)}
+        request = Request(job.lab, job.student, job.cell_timeout,
+                          float(job.cell_timeout * self.settings.kernel_threads), job.judge, job.seed)
         reason = forged = device = None
         try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.write(request.to_line())
             self.proc.stdin.flush()
             answer = self._next_line(job.notebook_timeout)
             if answer is None:
                 raise BrokenPipeError
-            reply = json.loads(answer)
-            forged = reply.get("forged")
-            device = reply.get("device") if isinstance(reply.get("device"), dict) else None
-            if not reply["ok"]:
-                reason = failure_reason(str(reply.get("log", "")))
+            reply = Reply.from_line(answer)
+            forged, device = reply.forged, reply.device
+            if not reply.ok:
+                reason = failure_reason(reply.log)
         except TimeoutError:
             self.stop()
             reason = f"the notebook ran past {job.notebook_timeout} s and was stopped"
         except (BrokenPipeError, OSError, ValueError, KeyError):
             self.stop()
             reason = "the kernel died (crash, exit or out of memory)"
-        autograded = read_regular(folder / "autograded" / job.student / job.lab / job.notebook_name,
-                                  MAX_AUTOGRADED_BYTES)
+        copy = folder / "autograded" / job.student / job.lab / job.notebook_name
+        autograded = read_regular(copy, MAX_AUTOGRADED_BYTES)
+        dropped = autograded is None and copy.is_file()
         scores = _read_scores(folder / "gradebook.db", job) if reason is None else []
-        if forged:
+        if forged and job.judge:  # the judge gave the points: the canaries only ask for a look
+            reason = f"{FORGED}; the scores come from the judge and stand"
+        elif forged:
             scores = [dataclasses.replace(s, auto_score=0.0) for s in scores]
             reason = FORGED
         reason = reason or _notebook_trouble(autograded)
+        if dropped:
+            note = (f"its graded notebook is over {MAX_AUTOGRADED_BYTES // 2**20} MiB (output "
+                    "flood) and was not kept: no feedback page")
+            reason = f"{reason}; {note}" if reason else note
         return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded,
                          device=device)
 

@@ -10,6 +10,7 @@ process writes the course's gradebook, from the job's result.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.engine.devices import THREAD_VARIABLES
+from autograder.engine.judge import Judge
+from autograder.engine.judge import load as load_judge
 from autograder.engine.sandbox import Limits
 
 #: Errors in an autograded notebook, or in nbgrader's log, and what they mean to a person.
@@ -62,6 +65,8 @@ class Job:
     template: str
     cell_timeout: int
     notebook_timeout: int
+    judge: str = ""  #: the lab's judge module (Python text; empty: the kernel's tests decide)
+    seed: int = 0  #: the grading run's challenge seed (never sent to the kernel)
 
 
 @dataclass
@@ -90,6 +95,49 @@ class JobResult:
         return bool(self.scores)
 
 
+@dataclass(frozen=True)
+class Request:
+    """What a slot asks its worker process to grade (one JSON line on the worker's stdin)."""
+
+    lab: str
+    student: str
+    cell_timeout: int
+    cell_cpu_seconds: float
+    judge: str = ""
+    seed: int = 0
+
+    def to_line(self) -> str:
+        return json.dumps(dataclasses.asdict(self)) + "\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> Request:
+        return cls(**json.loads(line))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the worker process answers (one JSON line): whether autograde finished, the tail of
+    its log, what the canaries said and what the kernel reported running on."""
+
+    ok: bool
+    log: str = ""
+    forged: str | None = None
+    device: dict | None = None
+
+    def to_line(self) -> str:
+        return json.dumps(dataclasses.asdict(self)) + "\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> Reply:
+        """Parse an answer; raise ``ValueError`` for anything that is not one."""
+        data = json.loads(line)
+        if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+            raise ValueError("not a worker's reply")
+        forged, device = data.get("forged"), data.get("device")
+        return cls(data["ok"], str(data.get("log", "")), forged if isinstance(forged, str) else None,
+                   device if isinstance(device, dict) else None)
+
+
 def trouble_in(text: str) -> str | None:
     """What an error named in ``text`` means to a person, if it is one of :data:`TROUBLE`."""
     return next((meaning for name, meaning in TROUBLE.items() if name in text), None)
@@ -102,16 +150,16 @@ def failure_reason(output: str) -> str:
 
 
 def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int,
-                    cell_cpu_seconds: float) -> int:
+                    cell_cpu_seconds: float, judge: Judge | None = None, seed: int = 0) -> int:
     """Run nbgrader's autograde of ``student``'s ``lab`` in the job folder ``folder``, with
-    kernels forked from this process's zygote."""
+    kernels forked from this process's zygote, its test cells judged by ``judge``."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.preprocessors import Execute
 
     from autograder.engine.kernels import ForkedExecute
-    from autograder.nbconfig import course_config
+    from autograder.engine.nbconfig import course_config
 
     config = course_config(folder, folder, cell_timeout * WALL_FACTOR)
     config.CourseDirectory.source_directory = str(folder / "source")
@@ -120,6 +168,7 @@ def _autograde_here(folder: Path, lab: str, student: str, cell_timeout: int,
     config.Autograde.autograde_preprocessors = [ForkedExecute if step is Execute else step
                                                 for step in steps]
     ForkedExecute.cell_cpu_seconds = cell_cpu_seconds
+    ForkedExecute.judge, ForkedExecute.seed = judge, seed
     coursedir = CourseDirectory(config=config)
     result = NbGraderAPI(coursedir=coursedir, config=config).autograde(lab, student)
     if not result.get("success"):
@@ -143,7 +192,7 @@ def _serve(slot: Path) -> int:
     from nbgrader.apps import NbGraderAPI  # noqa: F401
 
     from autograder.engine import kernels
-    from autograder.nbconfig import apply_kernel_env
+    from autograder.engine.nbconfig import apply_kernel_env
 
     requests = os.fdopen(os.dup(0), "r")
     answers = os.fdopen(os.dup(1), "w")
@@ -157,17 +206,21 @@ def _serve(slot: Path) -> int:
     zygote.start()
     kernels.use_zygote(zygote)
     print("ready", file=answers, flush=True)
+    judges: dict[str, Judge] = {}
     for line in requests:
-        request = json.loads(line)
+        request = Request.from_line(line)
         captured = io.StringIO()
         kernels.LAST_VERDICT = kernels.LAST_DEVICE = None
+        if request.judge and request.judge not in judges:
+            judges = {request.judge: load_judge(request.judge)}
         with contextlib.redirect_stdout(captured):
-            code = _autograde_here(slot / "job", request["lab"], request["student"],
-                                   request["cell_timeout"], request["cell_cpu_seconds"])
+            code = _autograde_here(slot / "job", request.lab, request.student,
+                                   request.cell_timeout, request.cell_cpu_seconds,
+                                   judges.get(request.judge), request.seed)
         zygote.sweep()
-        print(json.dumps({"ok": code == 0, "log": captured.getvalue()[-4000:],
-                          "forged": kernels.LAST_VERDICT, "device": kernels.LAST_DEVICE}),
-              file=answers, flush=True)
+        answers.write(Reply(code == 0, captured.getvalue()[-4000:], kernels.LAST_VERDICT,
+                            kernels.LAST_DEVICE).to_line())
+        answers.flush()
     zygote.stop()
     return 0
 

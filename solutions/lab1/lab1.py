@@ -149,14 +149,15 @@ pred = p.predict(np.array([[1.0, 1.0], [3.0, 0.0], [0.0, 0.25]]))
 assert np.issubdtype(np.asarray(pred).dtype, np.integer), f"predict must return integers, got {np.asarray(pred).dtype}"
 assert list(pred) == [0, 1, 1], f"predict: expected [0, 1, 1] (z >= 0 gives 1), got {list(pred)}"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-_rng = np.random.default_rng(2024)
-_p = Perceptron()
-_p.w_, _p.b_ = _rng.normal(size=5), float(_rng.normal())
-_X = _rng.normal(size=(40, 5))
-nnkit.grading.expect_close(_p.net_input(_X), _X @ _p.w_ + _p.b_, "net_input")
-nnkit.grading.expect_equal(_p.predict(_X), (_X @ _p.w_ + _p.b_ >= 0).astype(int), "predict")
-assert _p.predict(_X[:1]).shape == (1,)
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_perceptron_predict")
+_p, _q = Perceptron(), Perceptron()
+_p.w_, _p.b_ = _c["w"], _c["b"]
+_q.w_, _q.b_ = _c["w_real"], _c["b_real"]
+nnkit.evidence.report("lab1", "test_perceptron_predict",
+                      net_input=_p.net_input(_c["X"]), predict=_p.predict(_c["X"]),
+                      net_input_real=_q.net_input(_c["X_real"]), predict_real=_q.predict(_c["X_real"]),
+                      predict_one=_q.predict(_c["X_real"][:1]))
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_perceptron_fit", "locked": true, "points": 3, "schema_version": 3, "solution": false}
@@ -166,55 +167,30 @@ assert len(p.errors_) == 10, f"errors_ needs one entry per epoch: expected 10, g
 assert p.errors_[-1] == 0, f"the two classes are separable: the last epoch should have no errors, got {p.errors_}"
 assert np.mean(p.predict(X) == y) == 1.0, "the trained perceptron should classify every training flower"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-def _reference_perceptron(X, y, eta, n_iter, seed):
-    rng = np.random.default_rng(seed)
-    w, b, errs = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
-    for _ in range(n_iter):
-        e = 0
-        for xi, t in zip(X, y):
-            u = eta * (t - (1 if xi @ w + b >= 0 else 0))
-            w, b, e = w + u * xi, b + u, e + int(u != 0)
-        errs.append(e)
-    return w, b, errs
-
-_rng = np.random.default_rng(7)
-_X = _rng.normal(size=(30, 3))
-_y = (_X @ np.array([1.0, -1.0, 0.5]) + 0.3 > 0).astype(int)
-for _eta, _seed in [(0.05, 3), (1.0, 11)]:
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_perceptron_fit")
+_X, _y = _c["X"].copy(), _c["y"].copy()
+_runs = []
+for _eta, _seed in _c["runs"]:
     _p = Perceptron(eta=_eta, n_iter=4, random_state=_seed).fit(_X, _y)
-    _w, _b, _e = _reference_perceptron(_X, _y, _eta, 4, _seed)
-    nnkit.grading.expect_close(_p.w_, _w, "weights differ from the perceptron rule (w_)")
-    nnkit.grading.expect_close(_p.b_, _b, "weights differ from the perceptron rule (b_)")
-    assert list(_p.errors_) == _e, "errors_ differs from the perceptron rule"
-_X0, _y0 = _X.copy(), _y.copy()
-_p = Perceptron(eta=0.05, n_iter=4, random_state=3)
-_p.fit(_X[::-1], 1 - _y[::-1])
-nnkit.grading.expect(_p.fit(_X, _y) is _p, "fit must return self")
-_w, _b, _e = _reference_perceptron(_X0, _y0, 0.05, 4, 3)
-nnkit.grading.expect_close(_p.w_, _w, "a second fit must start afresh (w_)")
-nnkit.grading.expect(list(_p.errors_) == _e, "a second fit must start afresh (errors_)")
-nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
-nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
+    _runs.append({"w": _p.w_, "b": _p.b_, "errors": _p.errors_})
+_p = Perceptron(eta=_c["runs"][0][0], n_iter=4, random_state=_c["runs"][0][1])
+_p.fit(_c["X_other"], _c["y_other"])
+_returned = _p.fit(_X, _y)
+nnkit.evidence.report("lab1", "test_perceptron_fit", runs=_runs,
+                      again={"w": _p.w_, "b": _p.b_, "errors": _p.errors_},
+                      returned_w=_returned.w_, X_after=_X, y_after=_y)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_perceptron_xor", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-_Xx = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-_yx = np.array([0, 1, 1, 0])
-_p = Perceptron(eta=0.1, n_iter=25, random_state=0).fit(_Xx, _yx)
-assert len(_p.errors_) == 25 and min(_p.errors_) > 0, "XOR is not separable: errors never reach 0"
-_rng = np.random.default_rng(0)
-_w, _b = _rng.normal(0.0, 0.01, size=2), 0.0
-for _ in range(25):
-    for _xi, _t in zip(_Xx, _yx):
-        _u = 0.1 * (_t - int(_xi @ _w + _b >= 0))
-        _w, _b = _w + _u * _xi, _b + _u
-nnkit.grading.expect_close(_p.w_, _w, "weights after 25 epochs on XOR (w_)")
-nnkit.grading.expect_close(_p.b_, _b, "weights after 25 epochs on XOR (b_)")
-_p1 = Perceptron(eta=0.1, n_iter=3, random_state=0).fit(_Xx[:1], _yx[:1])
-assert _p1.predict(_Xx[:1])[0] == 0 and len(_p1.errors_) == 3
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_perceptron_xor")
+_p = Perceptron(eta=_c["eta"], n_iter=25, random_state=_c["seed"]).fit(_c["X"], _c["y"])
+_p1 = Perceptron(eta=0.1, n_iter=3, random_state=0).fit(_c["X"][:1], _c["y"][:1])
+nnkit.evidence.report("lab1", "test_perceptron_xor",
+                      xor={"w": _p.w_, "b": _p.b_, "errors": _p.errors_},
+                      one={"predict": _p1.predict(_c["X"][:1]), "errors": _p1.errors_})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -284,38 +260,21 @@ assert len(ada.losses_) == 30, f"losses_ needs one entry per epoch: expected 30,
 assert ada.losses_[-1] < ada.losses_[0], f"the loss should fall with eta=0.1: first {ada.losses_[0]:.3f}, last {ada.losses_[-1]:.3f}"
 assert np.mean(ada.predict(X_std) == y) == 1.0, "Adaline should separate setosa from versicolor"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-def _reference_adaline_gd(X, y, eta, n_iter, seed):
-    rng = np.random.default_rng(seed)
-    w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
-    for _ in range(n_iter):
-        err = y - (X @ w + b)
-        w = w + eta * 2.0 * X.T @ err / len(y)
-        b = b + eta * 2.0 * err.mean()
-        losses.append((err**2).mean())
-    return w, b, losses
-
-_rng = np.random.default_rng(99)
-_X = _rng.normal(size=(25, 4))
-_y = (_rng.random(25) > 0.5).astype(int)
-for _eta, _seed in [(0.02, 5), (0.3, 8)]:
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_adaline_gd")
+_X, _y = _c["X"].copy(), _c["y"].copy()
+_runs = []
+for _eta, _seed in _c["runs"]:
     _a = AdalineGD(eta=_eta, n_iter=7, random_state=_seed).fit(_X, _y)
-    _w, _b, _l = _reference_adaline_gd(_X, _y, _eta, 7, _seed)
-    nnkit.grading.expect_close(_a.w_, _w, "weights differ from batch gradient descent (w_)")
-    nnkit.grading.expect_close(_a.b_, _b, "weights differ from batch gradient descent (b_)")
-    nnkit.grading.expect_close(_a.losses_, _l, "losses_ differ from the mean squared error per epoch")
-_X0, _y0 = _X.copy(), _y.copy()
-_a = AdalineGD(eta=0.02, n_iter=7, random_state=5)
-_a.fit(_X[:10] * 3.0, _y[:10])
-nnkit.grading.expect(_a.fit(_X, _y) is _a, "fit must return self")
-_w, _b, _l = _reference_adaline_gd(_X0, _y0, 0.02, 7, 5)
-nnkit.grading.expect_close(_a.w_, _w, "a second fit must start afresh (w_)")
-nnkit.grading.expect_close(_a.losses_, _l, "a second fit must start afresh (losses_)")
-nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
-nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
-_Xf = _X.copy()
-_a = AdalineGD(eta=0.02, n_iter=3, random_state=6).fit(_Xf, _y.astype(float))
-nnkit.grading.expect_equal(_Xf, _X0, "fit must not modify a float X")
+    _runs.append({"w": _a.w_, "b": _a.b_, "losses": _a.losses_})
+_a = AdalineGD(eta=_c["runs"][0][0], n_iter=7, random_state=_c["runs"][0][1])
+_a.fit(_c["X_other"], _y[:10])
+_returned = _a.fit(_X, _y)
+_Xf = _c["X"].copy()
+AdalineGD(eta=0.02, n_iter=3, random_state=6).fit(_Xf, _c["y"].astype(float))
+nnkit.evidence.report("lab1", "test_adaline_gd", runs=_runs,
+                      again={"w": _a.w_, "b": _a.b_, "losses": _a.losses_},
+                      returned_w=_returned.w_, X_after=_X, y_after=_y, Xf_after=_Xf)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -328,11 +287,16 @@ small = AdalineGD(eta=0.0001, n_iter=10).fit(X, y)
 assert big.losses_[-1] > big.losses_[0], "with eta=0.1 on unscaled data the loss should grow"
 assert small.losses_[-1] < small.losses_[0], "with eta=0.0001 the loss should fall, slowly"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-_big = AdalineGD(eta=0.5, n_iter=12, random_state=4).fit(X, y)
-assert _big.losses_[-1] > 1e6 * _big.losses_[0], "eta=0.5 should blow up the loss"
-_one = AdalineGD(eta=0.1, n_iter=3, random_state=4).fit(X_std[:1], y[:1])
-assert _one.w_.shape == (2,) and len(_one.losses_) == 3
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_adaline_learning_rate")
+_Xi, _yi = _c["X"], _c["y"]
+_Xs = (_Xi - _Xi.mean(axis=0)) / _Xi.std(axis=0)
+_one = AdalineGD(eta=0.1, n_iter=3, random_state=4).fit(_Xs[:1], _yi[:1])
+nnkit.evidence.report("lab1", "test_adaline_learning_rate",
+                      big=AdalineGD(eta=0.1, n_iter=10).fit(_Xi, _yi).losses_,
+                      small=AdalineGD(eta=0.0001, n_iter=10).fit(_Xi, _yi).losses_,
+                      blowup=AdalineGD(eta=0.5, n_iter=12, random_state=_c["seed"]).fit(_Xi, _yi).losses_,
+                      one={"w": _one.w_, "losses": _one.losses_})
 ### END HIDDEN TESTS
 
 # %%
@@ -421,76 +385,33 @@ assert len(sgd.losses_) == 15, f"losses_ needs one entry per epoch: expected 15,
 assert sgd.losses_[-1] < sgd.losses_[0], "the average loss should fall over the epochs"
 assert np.mean(sgd.predict(X_std) == y) == 1.0, "AdalineSGD should separate setosa from versicolor"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-def _reference_sgd(X, y, eta, n_iter, seed, compose):
-    """SGD; each epoch's permutation indexes the original order, or the last epoch's (compose)."""
-    rng = np.random.default_rng(seed)
-    w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
-    order = np.arange(len(y))
-    for _ in range(n_iter):
-        perm = rng.permutation(len(y))
-        order = order[perm] if compose else perm
-        epoch = []
-        for i in order:
-            err = y[i] - (X[i] @ w + b)
-            w, b = w + eta * 2.0 * err * X[i], b + eta * 2.0 * err
-            epoch.append(err**2)
-        losses.append(np.mean(epoch))
-    return w, b, losses
-
-
-def _check_sgd(s, X, y, eta, n_iter, seed):
-    """s must match SGD with one of the two accepted shuffle compositions."""
-    problems = []
-    for compose in (False, True):
-        w, b, l = _reference_sgd(X, y, eta, n_iter, seed, compose)
-        try:
-            nnkit.grading.expect_close(s.w_, w, "weights differ from SGD with a reshuffle per epoch (w_)")
-            nnkit.grading.expect_close(s.b_, b, "weights differ from SGD with a reshuffle per epoch (b_)")
-            nnkit.grading.expect_close(s.losses_, l, "losses_ differ from the mean per-example loss of each epoch")
-            return
-        except AssertionError as err:
-            problems.append(str(err))
-    raise AssertionError(problems[0])
-
-
-_rng = np.random.default_rng(31)
-_X = _rng.normal(size=(20, 3))
-_y = (_rng.random(20) > 0.4).astype(int)
-_X0, _y0 = _X.copy(), _y.copy()
-_s = AdalineSGD(eta=0.05, n_iter=5, random_state=13)
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_adaline_sgd_fit")
+_X, _y = _c["X"].copy(), _c["y"].copy()
+_s = AdalineSGD(eta=0.05, n_iter=5, random_state=_c["seeds"][0])
 _s.fit(_X[:7] * 2.0, _y[:7])
-nnkit.grading.expect(_s.fit(_X, _y) is _s, "fit must return self")
-_check_sgd(_s, _X0, _y0, 0.05, 5, 13)
-nnkit.grading.expect_equal(_X, _X0, "fit must not modify X")
-nnkit.grading.expect_equal(_y, _y0, "fit must not modify y")
-_Xf, _yf = _X.copy(), _y.astype(float)
-_check_sgd(AdalineSGD(eta=0.02, n_iter=4, random_state=2).fit(_Xf, _yf), _X0, _y0, 0.02, 4, 2)
-nnkit.grading.expect_equal(_Xf, _X0, "fit must not modify a float X")
-nnkit.grading.expect_equal(_yf, _y0, "fit must not modify a float y")
+_returned = _s.fit(_X, _y)
+_Xf, _yf = _c["X"].copy(), _c["y"].astype(float)
+_f = AdalineSGD(eta=0.02, n_iter=4, random_state=_c["seeds"][1]).fit(_Xf, _yf)
+nnkit.evidence.report("lab1", "test_adaline_sgd_fit",
+                      fit={"w": _s.w_, "b": _s.b_, "losses": _s.losses_}, returned_w=_returned.w_,
+                      X_after=_X, y_after=_y,
+                      float={"w": _f.w_, "b": _f.b_, "losses": _f.losses_}, Xf_after=_Xf, yf_after=_yf)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_adaline_sgd_shuffle", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_adaline_sgd_shuffle")
 class _Recorder(AdalineSGD):
     def _update(self, xi, target):
-        self.seen_.append(tuple(xi))
+        self.seen_.append(np.array(xi, dtype=float))
         return super()._update(xi, target)
 
-_Xs = np.arange(24, dtype=float).reshape(12, 2) / 24.0
-_ys = np.arange(12) % 2
-_r = _Recorder(eta=0.01, n_iter=3, random_state=5)
+_r = _Recorder(eta=0.01, n_iter=3, random_state=_c["seed"])
 _r.seen_ = []
-_r.fit(_Xs, _ys)
-_epochs = [_r.seen_[k * 12:(k + 1) * 12] for k in range(3)]
-assert len(_r.seen_) == 36, "fit must call _update once per example per epoch"
-for _e in _epochs:
-    nnkit.grading.expect(sorted(_e) == sorted(map(tuple, _Xs)), "each epoch must visit every example once")
-assert len({tuple(e) for e in _epochs}) == 3, "the order must change from epoch to epoch (reshuffle)"
-_order = np.random.default_rng(5)
-_order.normal(0.0, 0.01, size=2)
-assert _epochs[0] == [tuple(_Xs[i]) for i in _order.permutation(12)], "shuffle with self.rng_.permutation"
+_r.fit(_c["X"], np.arange(len(_c["X"])) % 2)
+nnkit.evidence.report("lab1", "test_adaline_sgd_shuffle", seen=_r.seen_)
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_adaline_sgd_partial_fit", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -501,39 +422,23 @@ w_before = online.w_.copy()
 online.partial_fit(X_std[:5], y[:5])
 assert not np.allclose(online.w_, w_before), "partial_fit must keep learning from the new data"
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
-_a = AdalineSGD(eta=0.1, random_state=2)
-_a.partial_fit(X_std[:3], y[:3])
-_rng = np.random.default_rng(2)
-_w, _b = _rng.normal(0.0, 0.01, size=2), 0.0
-for _xi, _t in zip(X_std[:3], y[:3]):
-    _err = _t - (_xi @ _w + _b)
-    _w, _b = _w + 0.2 * _err * _xi, _b + 0.2 * _err
-nnkit.grading.expect_close(_a.w_, _w, "partial_fit: one pass, in the order given (w_)")
-nnkit.grading.expect_close(_a.b_, _b, "partial_fit: one pass, in the order given (b_)")
-_w0 = _a.w_.copy()
-_a.partial_fit(X_std[3:4], y[3:4])
-_err = y[3] - (X_std[3] @ _w0 + _b)
-nnkit.grading.expect_close(_a.w_, _w0 + 0.2 * _err * X_std[3], "partial_fit must not re-initialise the weights")
-nnkit.grading.expect(hasattr(_a, "rng_"), "partial_fit creates rng_ when it draws the weights")
-_rng = np.random.default_rng(17)
-_Xp, _yp = _rng.normal(size=(9, 3)), (_rng.random(9) > 0.5).astype(float)
-_Xp0 = _Xp.copy()
-_f = AdalineSGD(eta=0.03, n_iter=2, random_state=4).fit(_Xp, _yp)
-_n_losses, _w, _b = len(_f.losses_), _f.w_.copy(), _f.b_
-nnkit.grading.expect(_f.partial_fit(_Xp[5:], _yp[5:]) is _f, "partial_fit must return self")
-for _xi, _t in zip(_Xp0[5:], _yp[5:]):
-    _err = _t - (_xi @ _w + _b)
-    _w, _b = _w + 0.06 * _err * _xi, _b + 0.06 * _err
-nnkit.grading.expect_close(_f.w_, _w, "partial_fit after fit: one pass, in order, from the fitted weights")
-nnkit.grading.expect_close(_f.b_, _b, "partial_fit after fit (b_)")
-nnkit.grading.expect(len(_f.losses_) == _n_losses, "partial_fit must not add an entry to losses_")
-nnkit.grading.expect_equal(_Xp, _Xp0, "partial_fit must not modify X")
-_o = AdalineSGD(eta=0.05, random_state=9).partial_fit(_Xp0[2], _yp[2])
-_rng = np.random.default_rng(9)
-_w = _rng.normal(0.0, 0.01, size=3)
-_err = _yp[2] - _Xp0[2] @ _w
-nnkit.grading.expect_close(_o.w_, _w + 0.1 * _err * _Xp0[2], "partial_fit on a single example (1-D x, scalar y)")
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab1", "test_adaline_sgd_partial_fit")
+_X, _y = _c["X"].copy(), _c["y"].copy()
+_s1, _s2, _s3 = _c["seeds"]
+_a = AdalineSGD(eta=0.1, random_state=_s1)
+_a.partial_fit(_X[:3], _y[:3])
+_first = {"w": np.array(_a.w_, dtype=float), "b": _a.b_}
+_a.partial_fit(_X[3:4], _y[3:4])
+_second = {"w": _a.w_, "has_rng": hasattr(_a, "rng_")}
+_f = AdalineSGD(eta=0.03, n_iter=2, random_state=_s2).fit(_X, _y)
+_fitted = {"losses": list(_f.losses_)}
+_returned = _f.partial_fit(_X[5:], _y[5:])
+_after = {"w": _f.w_, "b": _f.b_, "losses": _f.losses_}
+_o = AdalineSGD(eta=0.05, random_state=_s3).partial_fit(_c["X"][2], _c["y"][2])
+nnkit.evidence.report("lab1", "test_adaline_sgd_partial_fit", first=_first, second=_second,
+                      fitted=_fitted, after=_after, returned_w=_returned.w_, X_after=_X,
+                      single_w=_o.w_)
 ### END HIDDEN TESTS
 
 # %%
