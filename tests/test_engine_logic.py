@@ -614,3 +614,33 @@ def test_the_sandbox_shows_nothing_of_the_solutions_the_repository_or_the_workin
         for folder in system:
             assert not _shows(path, folder, part=False), (path, folder)
     assert str(cache) in shown and sys.prefix in shown
+
+
+def test_the_course_version_covers_the_grading_configuration_and_the_libraries(monkeypatch):
+    """A Dask worker whose nbgrader configuration or libraries differ would score differently:
+    its course version must differ too (it is refused then)."""
+    from importlib import metadata
+
+    from autograder.engine import backend
+
+    before = backend.course_version()
+    read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes",
+                        lambda self: read(self) + (b"# edited" if self.name == "nbconfig.py" else b""))
+    assert backend.course_version() != before
+    monkeypatch.undo()
+    version = metadata.version
+    monkeypatch.setattr(backend.metadata, "version",
+                        lambda name: "0.0.1" if name == "nbgrader" else version(name))
+    assert backend.course_version() != before
+
+
+def test_requests_and_replies_between_slot_and_worker_are_typed_and_checked():
+    from autograder.engine.worker import Reply, Request
+
+    request = Request("lab1", "ann", 30, 30.0, "judge = None", 7)
+    assert Request.from_line(request.to_line()) == request
+    for line in ("[]", '{"ok": "yes"}', "nonsense"):
+        with pytest.raises(ValueError):
+            Reply.from_line(line)
+    assert Reply.from_line('{"ok": true, "forged": 3, "device": []}') == Reply(True)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder.cli import main
 from autograder.course import Course, CourseError
+from autograder.engine import COURSE_ID
 from autograder.leaks import find_edition_leaks, secret_lines
 from autograder.notebooks import all_notebooks, check_notebooks
 from autograder.proofs import Record, edition_inputs, inputs_digest, matching
@@ -208,6 +210,11 @@ def test_plain_nbgrader_generate_feedback_hides_hidden_tests(tmp_path: Path):
                               capture_output=True, text=True, timeout=900)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert db.is_file() and not (work / "gradebook.db").exists()
+    with Gradebook(f"sqlite:///{db}", COURSE_ID) as gb:  # plain nbgrader judges in the kernel
+        grades = {g.name: (g.auto_score, g.max_score)
+                  for nb in gb.find_submission("lab1", "ada").notebooks for g in nb.grades}
+    lost = {name for name, (score, most) in grades.items() if score < most}
+    assert lost == set(mistake.loses), grades
     shown = _visible_text(work / "feedback" / "ada" / "lab1" / "lab1.html")
 
     source = nbformat.read(course / "solutions" / "lab1" / "lab1.ipynb", as_version=4)

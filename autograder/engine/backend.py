@@ -20,6 +20,7 @@ import queue
 from abc import ABC, abstractmethod
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
@@ -32,6 +33,9 @@ from autograder.engine.worker import Job, JobResult, SlotSettings
 #: The code a worker grades with, besides the installed libraries: its course version is a
 #: digest of these packages' sources (the engine, the helpers kernels import, the data generator).
 VERSIONED_PACKAGES = ("autograder.engine", "nnkit", "coursedata")
+#: Installed libraries whose version can change what a notebook computes or how it is scored.
+VERSIONED_DISTRIBUTIONS = ("numpy", "scipy", "scikit-learn", "librosa", "keras", "tensorflow",
+                           "jax", "torch", "nbgrader", "nbclient", "nbformat", "ipykernel")
 
 
 class BackendError(RuntimeError):
@@ -68,7 +72,10 @@ class Template:
 
 
 def course_version() -> str:
-    """A digest of the sources of :data:`VERSIONED_PACKAGES` as this process imports them."""
+    """A digest of what can change a score on a worker: the sources of
+    :data:`VERSIONED_PACKAGES` as this process imports them (the engine with its nbgrader
+    configuration, the helpers kernels import, the data generator) and the installed versions
+    of :data:`VERSIONED_DISTRIBUTIONS`. A lab's judge travels with each job, by value."""
     digest = hashlib.sha256()
     for name in VERSIONED_PACKAGES:
         spec = importlib.util.find_spec(name)
@@ -76,6 +83,11 @@ def course_version() -> str:
             for path in sorted(Path(folder).rglob("*.py")):
                 digest.update(f"{name}/{path.relative_to(folder)}\0".encode())
                 digest.update(path.read_bytes())
+    for name in VERSIONED_DISTRIBUTIONS:
+        try:
+            digest.update(f"{name}=={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name} absent\0".encode())
     return digest.hexdigest()[:16]
 
 
