@@ -180,3 +180,18 @@ def test_every_graded_test_of_a_judged_lab_has_a_challenge_a_check_and_a_probe(l
         assert "nnkit.grading.expect" not in hidden, f"{test}: a check left in the kernel"
         for seed in (0, 1):
             judge.challenges(seed)  # every maker runs on any seed
+
+
+@pytest.mark.parametrize("level, shown, hidden", [
+    ("differences", "y: values differ from the reference (largest difference", ""),
+    ("checks", "y", "largest difference"),
+    ("verdict", "a hidden test failed", "y"),
+])
+def test_a_lab_chooses_how_much_a_failing_check_says(level, shown, hidden):
+    judge = _judge()
+    judge.feedback = level
+    x = judge.challenges(3)["t"]["x"]
+    reason = judge.verdict("t", judge.challenges(3)["t"], dumps({"y": 2 * x + 1}))
+    assert reason.startswith(shown) and (not hidden or hidden not in reason)
+    with pytest.raises(ValueError):
+        Judge(feedback="everything")

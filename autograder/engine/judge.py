@@ -79,10 +79,19 @@ Maker = Callable[[np.random.Generator], dict]
 Check = Callable[[dict, Evidence], None]
 
 
-class Judge:
-    """A lab's hidden tests: a challenge maker and a check per graded cell's ``grade_id``."""
+#: How much of a failing check's message students see, as a lab chooses: the whole message
+#: (what was checked and how it differs), what was checked only, or nothing but the fact.
+FEEDBACK_LEVELS = ("differences", "checks", "verdict")
 
-    def __init__(self) -> None:
+
+class Judge:
+    """A lab's hidden tests: a challenge maker and a check per graded cell's ``grade_id``.
+    ``feedback`` is one of :data:`FEEDBACK_LEVELS`."""
+
+    def __init__(self, feedback: str = "differences") -> None:
+        if feedback not in FEEDBACK_LEVELS:
+            raise ValueError(f"feedback must be one of {FEEDBACK_LEVELS}, not {feedback!r}")
+        self.feedback = feedback
         self.makers: dict[str, Maker] = {}
         self.checks: dict[str, Check] = {}
         self._made: dict[int, dict] = {}
@@ -127,10 +136,18 @@ class Judge:
         try:
             self.checks[test](challenge, Evidence(values))
         except AssertionError as exc:
-            return str(exc) or "a check failed"
+            return self._shown(str(exc) or "a check failed")
         except Exception as exc:  # noqa: BLE001 - evidence of a shape the check did not expect
             return f"the reported values could not be checked ({type(exc).__name__})"
         return None
+
+    def _shown(self, message: str) -> str:
+        """``message`` cut to the lab's feedback level."""
+        if self.feedback == "verdict":
+            return "a hidden test failed"
+        if self.feedback == "checks":
+            return message.split(":")[0].split(" (largest difference")[0]
+        return message
 
 
 def load(source: str, name: str = "judge") -> Judge:
