@@ -119,7 +119,8 @@ def cmd_grade(course: Course, args: argparse.Namespace) -> int:
                         limits=Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                                       disk_mb=args.disk_mb),
                         device=args.device, keras_backend=args.backend, regrade=args.regrade,
-                        cluster=args.cluster, challenge_seed=args.challenge_seed)
+                        cluster=args.cluster, challenge_seed=args.challenge_seed,
+                        profile=args.profile)
     except GradingInterrupted as stopped:
         print(f"autograder: {stopped}; run the same command again to grade the rest")
         return EXIT_INTERRUPTED
@@ -383,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade again submissions already graded from the same notebook bytes")
     p.add_argument("--jobs", type=_positive_int, default=None,
                    help="parallel workers (default: cores)")
+    p.add_argument("--profile", action="store_true",
+                   help="print where the run's seconds went, per phase and per submission")
     p.add_argument("--challenge-seed", type=int, default=None, metavar="N",
                    help="the seed of the hidden tests' inputs (default: a new one each run; "
                    "grade prints it)")

@@ -11,6 +11,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+#: The folders of the course's helper packages, which the student edition carries.
+PACKAGE_FOLDERS = ("nnkit", "data")
+
 ENV_ROOT = "NN_COURSE_ROOT"
 ENV_WORK = "NN_COURSE_WORK"
 ENV_DB = "NN_COURSE_DB"

@@ -1,10 +1,11 @@
 """``grade LAB SUBMISSIONS``: autograde a folder of submissions, in parallel and isolated.
 
-Grading goes in phases: find the work (:func:`find_work`), put the lab into the gradebooks
+Grading goes in phases: find the work (:func:`find_work`), make the lab's template gradebook
 (:func:`prepare_lab`), build one :class:`~autograder.engine.worker.Job` per submission, by value
-(:func:`build_jobs`), run them on a backend (:func:`run_jobs`: this machine's warm pool, one
-worker per core by default, or a Dask cluster) whose kernels run in a sandbox, and record each
-result as it arrives. Only this coordinating process writes the course's gradebook, and it
+(:func:`build_jobs`), hand them to a backend (this machine's warm pool, one worker per core by
+default, or a Dask cluster) whose kernels run in a sandbox, put the lab into the course's
+gradebook while the first jobs run (:func:`into_course_gradebook`), and record each result as
+it arrives (:func:`run_jobs`). Only this coordinating process writes the course's gradebook, and it
 checks every value a job returns before it does. A bad submission (invalid JSON, no notebook,
 a link, a misnamed file), a dead kernel, a timeout or a forged reply gets a score and a reason
 for that student alone; the batch always goes on, and reasons are saved as each result arrives.
@@ -56,6 +57,7 @@ from autograder.engine import (
     preload_modules,
 )
 from autograder.nbgrader_api import check_result, nbgrader_api
+from autograder.profile import Profile
 from autograder.submissions import Submission, find_submissions, tampering
 
 _warned_no_sandbox = False
@@ -217,7 +219,8 @@ class GradeSettings:
     kernels use (default: ``$KERAS_BACKEND``, else TensorFlow). ``cluster`` is a Dask scheduler's
     address to grade on instead of this machine; ``backend`` replaces both (any
     :class:`~autograder.engine.backend.Backend`). ``challenge_seed`` picks the inputs the
-    hidden tests' probes get (default: a fresh random seed per run)."""
+    hidden tests' probes get (default: a fresh random seed per run); ``profile`` prints where
+    the run's seconds went."""
 
     cell_timeout: int = CELL_TIMEOUT
     notebook_timeout: int | None = None
@@ -230,6 +233,7 @@ class GradeSettings:
     cluster: str | None = None
     backend: Backend | None = None
     challenge_seed: int | None = None
+    profile: bool = False
 
     @property
     def budget(self) -> int:
@@ -283,15 +287,19 @@ def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -
                  else settings.challenge_seed)
 
 
-def prepare_lab(course: Course, lab: str, scratch: Path, settings: GradeSettings
-                ) -> tuple[Template, dict[tuple[str, str], float]]:
-    """Phase 2: put ``lab`` into the course's gradebook; return its template gradebook and the
-    points of each graded cell (what every result is checked against)."""
+def prepare_lab(course: Course, lab: str, scratch: Path) -> tuple[Template, dict[tuple[str, str], float]]:
+    """Phase 2: ``lab``'s template gradebook (what jobs start from) and the points of each
+    graded cell (what every result is checked against)."""
+    template = _template_gradebook(course, lab, scratch)
+    return Template.of(template), _expected_cells(template)
+
+
+def into_course_gradebook(course: Course, lab: str, settings: GradeSettings) -> None:
+    """Put ``lab`` into the course's gradebook and release folder (before any result is
+    recorded; it runs while the first jobs do)."""
     api = nbgrader_api(course, release_dir=course.work / "release",
                        cell_timeout=settings.cell_timeout)
     check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
-    template = _template_gradebook(course, lab, scratch)
-    return Template.of(template), _expected_cells(template)
 
 
 def build_jobs(batch: Batch, template: Template, settings: GradeSettings) -> list[Job]:
@@ -301,12 +309,9 @@ def build_jobs(batch: Batch, template: Template, settings: GradeSettings) -> lis
             for s in batch.ready]
 
 
-def run_jobs(backend: Backend, jobs: list[Job], template: Template,
-             stop: threading.Event) -> Iterator[JobResult]:
-    """Phase 4: hand ``jobs`` to ``backend``; yield their results as they finish, until all
-    have or ``stop`` is set."""
-    for job in jobs:
-        backend.submit(job, template)
+def run_jobs(backend: Backend, jobs: list[Job], stop: threading.Event) -> Iterator[JobResult]:
+    """Phase 4: yield the results of ``jobs`` (already handed to ``backend``) as they finish,
+    until all have or ``stop`` is set."""
     left = len(jobs)
     while left and not stop.is_set():
         result = backend.next_result(timeout=0.5)
@@ -394,7 +399,9 @@ def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None
     cases after saving every finished result.
     """
     settings = settings or GradeSettings(**options)
-    batch = find_work(course, lab, folder, settings)
+    profile = Profile()
+    with profile.phase("read and check the submissions"):
+        batch = find_work(course, lab, folder, settings)
     if not batch.fresh:
         return batch.reasons
     scratch = Path(tempfile.mkdtemp(prefix="ag-", dir=SCRATCH_PARENT))
@@ -402,22 +409,32 @@ def grade(course: Course, lab: str, folder: Path, settings: GradeSettings | None
     recorder = None
     try:
         if batch.ready:  # workers warm up while the lab goes into the gradebooks
-            message = backend.start(batch.spec, len(batch.ready))
+            with profile.phase("start the workers"):
+                message = backend.start(batch.spec, len(batch.ready))
             if settings.progress:
                 print(f"autograder: {message}")
                 if batch.judge:
                     print(f"autograder: hidden tests judged outside the sandbox, challenge seed "
                           f"{batch.seed} (--challenge-seed {batch.seed} gives the same inputs)")
-        template, cells = prepare_lab(course, lab, scratch, settings)
-        jobs = build_jobs(batch, template, settings)
+        with profile.phase("make the lab's template gradebook"):
+            template, cells = prepare_lab(course, lab, scratch)
+            jobs = build_jobs(batch, template, settings)
+            for job in jobs:
+                backend.submit(job, template)
+        with profile.phase("put the lab into the course's gradebook"):
+            into_course_gradebook(course, lab, settings)
         with course.open_gradebook() as gb, _Interrupts() as interrupts:
             recorder = _Recorder(course, batch, cells, gb, settings.progress)
             recorder.unready()
-            for result in run_jobs(backend, jobs, template, interrupts.hit):
-                recorder.result(result)
+            for result in run_jobs(backend, jobs, interrupts.hit):
+                profile.job(result.timings)
+                with profile.phase("record the results"):
+                    recorder.result(result)
             recorder.bar.close()
             if settings.progress and recorder.devices:
                 print(f"autograder: {device_summary(recorder.devices)}")
+            if settings.profile:
+                print(profile.table())
             if interrupts.hit.is_set():
                 raise GradingInterrupted(recorder.done, len(batch.fresh))
     except BackendError as exc:

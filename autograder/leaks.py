@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import Course
+from autograder.course import PACKAGE_FOLDERS, Course
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _REGION = re.compile(r"^\s*### BEGIN (SOLUTION|HIDDEN TESTS)\s*$(.*?)^\s*### END \1\s*$",
@@ -66,6 +66,9 @@ def secret_lines(course: Course) -> dict[str, str]:
             public |= outside
     for lecture in sorted((course.root / "lectures").glob("*.ipynb")):
         public |= _significant(_code_text(lecture))
+    for folder in PACKAGE_FOLDERS:  # the helper packages students get (a judge may share a line)
+        for path in sorted((course.root / folder).rglob("*.py")):
+            public |= _significant(path.read_text(encoding="utf-8"))
     return {line: where for line, where in secrets.items() if line not in public}
 
 

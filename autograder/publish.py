@@ -22,7 +22,7 @@ from string import Template
 
 from packaging.requirements import Requirement
 
-from autograder.course import Course, CourseError, Edition, tomllib
+from autograder.course import PACKAGE_FOLDERS, Course, CourseError, Edition, tomllib
 from autograder.leaks import INSTRUCTOR_FOLDERS, find_edition_leaks
 from autograder.release import restamp
 
@@ -30,7 +30,6 @@ TEMPLATES = Path(__file__).resolve().parent / "student_edition"
 #: Folders copied into the edition, and what they may contribute (all else stays behind).
 NOTEBOOK_FOLDERS = ("lectures", "labs")
 NOTEBOOK_SUFFIXES = (".ipynb", ".csv", ".png", ".jpg", ".jpeg", ".gif", ".svg")
-PACKAGE_FOLDERS = ("nnkit", "data")
 PACKAGE_SUFFIXES = (".py", ".md")
 #: Files copied as they are.
 FILES = ("LICENSE",)

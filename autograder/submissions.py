@@ -9,6 +9,7 @@ opens anything but a regular file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -61,12 +62,19 @@ def _grade_cells(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
             if "grade_id" in c.metadata.get("nbgrader", {})]
 
 
+@functools.lru_cache(maxsize=8)
+def _released_cells(released: Path, mtime_ns: int, size: int) -> dict[str, str]:
+    """The release's graded cells, read once per version of the file (not once per student)."""
+    return dict(_grade_cells(nbformat.read(released, as_version=4)))
+
+
 def tampering(notebook: bytes, released: Path) -> str | None:
     """How the nbgrader cells of ``notebook`` differ from the release (deleted, duplicated,
     changed in type, stripped of metadata: nbgrader restores what it can), and whether its
     code reaches into the kernel or the grader; ``None`` when nothing needs a look."""
     nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
-    expected = dict(_grade_cells(nbformat.read(released, as_version=4)))
+    stat = released.stat()
+    expected = _released_cells(released, stat.st_mtime_ns, stat.st_size)
     found = _grade_cells(nb)
     ids = [gid for gid, _ in found]
     problems = []

@@ -33,6 +33,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -309,23 +310,40 @@ class ForkedExecute(Execute):
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs["kernel_manager_class"] = ForkingKernelManager
+        # Every output is in by the time the kernel stops, and the sweep kills whatever is
+        # left: waiting for a graceful shutdown cost ~3 s per submission, for nothing.
+        kwargs["shutdown_kernel"] = "immediate"
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         global LAST_VERDICT, LAST_DEVICE
+        clock = time.perf_counter()
+        self._cells_seconds = 0.0
+        self._first_cell = self._last_cell = None
         if self.judge is not None:
             judging.plant(nb, self.judge, self.seed)
         canaries = plant(nb)
         probe.plant(nb)
+        planted = time.perf_counter()
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
+            ran = time.perf_counter()
             if _zygote is not None:
                 _zygote.sweep()
+        swept = time.perf_counter()
         LAST_VERDICT = verdict(nb, canaries)
         LAST_DEVICE = probe.read(nb)
         if self.judge is not None:
             judging.judge_notebook(nb, self.judge, self.seed)
+        first, last = self._first_cell or ran, self._last_cell or ran
+        LAST_TIMINGS.update({
+            "challenges and judging": planted - clock + time.perf_counter() - swept,
+            "notebook cells": self._cells_seconds,
+            "kernel start": first - planted,
+            "kernel stop": ran - last,
+            "between cells": last - first - self._cells_seconds,
+            "sweep after the kernel": swept - ran})
         return nb, resources
 
     async def _cpu_watchdog(self) -> None:
@@ -339,14 +357,20 @@ class ForkedExecute(Execute):
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         watchdog = asyncio.ensure_future(self._cpu_watchdog())
+        start = time.perf_counter()
+        self._first_cell = self._first_cell or start
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         finally:
             watchdog.cancel()
+            self._last_cell = time.perf_counter()
+            self._cells_seconds += self._last_cell - start
 
     execute_cell = run_sync(async_execute_cell)
 
 
+#: Where the last notebook's seconds went inside :class:`ForkedExecute` (phase: seconds).
+LAST_TIMINGS: dict[str, float] = {}
 #: What the canaries of the last notebook :class:`ForkedExecute` ran said (``None``: trusted).
 LAST_VERDICT: str | None = None
 #: What the probe of the last notebook :class:`ForkedExecute` ran reported (backend, device).

@@ -167,7 +167,9 @@ class Slot:
         except (WorkerFailed, OSError) as exc:
             return JobResult(job.student, [], f"not graded: {exc}; grade this student again",
                              time.perf_counter() - start, retry=True)
+        prepared = time.perf_counter()
         folder = self._prepare(job, template)
+        timings = {"job folder": time.perf_counter() - prepared}
         request = Request(job.lab, job.student, job.cell_timeout,
                           float(job.cell_timeout * self.settings.kernel_threads), job.judge, job.seed)
         reason = forged = device = None
@@ -179,6 +181,7 @@ class Slot:
                 raise BrokenPipeError
             reply = Reply.from_line(answer)
             forged, device = reply.forged, reply.device
+            timings.update(reply.timings)
             if not reply.ok:
                 reason = failure_reason(reply.log)
         except TimeoutError:
@@ -187,6 +190,7 @@ class Slot:
         except (BrokenPipeError, OSError, ValueError, KeyError):
             self.stop()
             reason = "the kernel died (crash, exit or out of memory)"
+        answered = time.perf_counter()
         copy = folder / "autograded" / job.student / job.lab / job.notebook_name
         autograded = read_regular(copy, MAX_AUTOGRADED_BYTES)
         dropped = autograded is None and copy.is_file()
@@ -201,8 +205,9 @@ class Slot:
             note = (f"its graded notebook is over {MAX_AUTOGRADED_BYTES // 2**20} MiB (output "
                     "flood) and was not kept: no feedback page")
             reason = f"{reason}; {note}" if reason else note
+        timings["copy back and read scores"] = time.perf_counter() - answered
         return JobResult(job.student, scores, reason, time.perf_counter() - start, autograded,
-                         device=device)
+                         device=device, timings=timings)
 
 
 def run_job(job: Job, template: bytes, settings: SlotSettings) -> JobResult:

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class JobResult:
     autograded: bytes | None = None
     retry: bool = False  # not the submission's fault: grade it again on the next run
     device: dict | None = None  # what the kernel reported running on (engine.probe)
+    timings: dict[str, float] = field(default_factory=dict)  # phase: seconds (grade --profile)
 
     @property
     def graded(self) -> bool:
@@ -123,6 +125,7 @@ class Reply:
     log: str = ""
     forged: str | None = None
     device: dict | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_line(self) -> str:
         return json.dumps(dataclasses.asdict(self)) + "\n"
@@ -133,9 +136,11 @@ class Reply:
         data = json.loads(line)
         if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
             raise ValueError("not a worker's reply")
-        forged, device = data.get("forged"), data.get("device")
+        forged, device, timings = data.get("forged"), data.get("device"), data.get("timings")
+        timings = timings if isinstance(timings, dict) else {}
         return cls(data["ok"], str(data.get("log", "")), forged if isinstance(forged, str) else None,
-                   device if isinstance(device, dict) else None)
+                   device if isinstance(device, dict) else None,
+                   {str(k): float(v) for k, v in timings.items() if isinstance(v, (int, float))})
 
 
 def trouble_in(text: str) -> str | None:
@@ -211,15 +216,21 @@ def _serve(slot: Path) -> int:
         request = Request.from_line(line)
         captured = io.StringIO()
         kernels.LAST_VERDICT = kernels.LAST_DEVICE = None
+        kernels.LAST_TIMINGS.clear()
+        start = time.perf_counter()
         if request.judge and request.judge not in judges:
             judges = {request.judge: load_judge(request.judge)}
         with contextlib.redirect_stdout(captured):
             code = _autograde_here(slot / "job", request.lab, request.student,
                                    request.cell_timeout, request.cell_cpu_seconds,
                                    judges.get(request.judge), request.seed)
+        graded = time.perf_counter()
         zygote.sweep()
+        timings = dict(kernels.LAST_TIMINGS)
+        timings["nbgrader's other steps"] = graded - start - sum(timings.values())
+        timings["sweep between students"] = time.perf_counter() - graded
         answers.write(Reply(code == 0, captured.getvalue()[-4000:], kernels.LAST_VERDICT,
-                            kernels.LAST_DEVICE).to_line())
+                            kernels.LAST_DEVICE, timings).to_line())
         answers.flush()
     zygote.stop()
     return 0
