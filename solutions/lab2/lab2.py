@@ -143,33 +143,21 @@ with warnings.catch_warnings():
 expect(big[0] == 0.0 and big[1] == 1.0,
        f"sigmoid(-1000) must be exactly 0.0 and sigmoid(1000) exactly 1.0, got {big.tolist()}")
 ### BEGIN HIDDEN TESTS
-import math
 import warnings
 
+import nnkit.evidence
 import nnkit.grading
 
-
-def _ref_sigmoid(t):
-    return 1.0 / (1.0 + math.exp(-t)) if t >= 0 else math.exp(t) / (1.0 + math.exp(t))
-
-
-_z = np.array([[-1000.0, -745.0, -709.9, -40.0, -1e-3, 0.0],
-               [2.5e-4, 3.5, 36.0, 710.0, 745.5, 1000.0]])
-_ref = np.array([[_ref_sigmoid(t) for t in row] for row in _z])
-with (warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"),
+_c = nnkit.evidence.challenge("lab2", "test_sigmoid")
+with (warnings.catch_warnings(record=True) as _caught, np.errstate(over="warn", divide="warn", invalid="warn"),
       nnkit.grading.forbidden("scipy.special.expit", namespace=globals(), what="sigmoid")):
-    warnings.simplefilter("error")
-    _s = sigmoid(_z)
-    _s_list = sigmoid([-1000, 0, 1000])
-    _s_neg = sigmoid(-1000.0)
-    _s_3d = sigmoid(np.linspace(-800.0, 800.0, 24).reshape(2, 3, 4))
-nnkit.grading.expect_shape(_s, (2, 6), "sigmoid of a (2, 6) array")
-nnkit.grading.expect_close(_s, _ref, "sigmoid at large and small |z|", rtol=1e-12, atol=1e-300)
-nnkit.grading.expect_dtype(_s_list, "float", "sigmoid of a list of integers")
-nnkit.grading.expect_equal(_s_list, [0.0, 0.5, 1.0], "sigmoid([-1000, 0, 1000])")
-nnkit.grading.expect(float(_s_neg) == 0.0 and np.shape(_s_neg) == (), "sigmoid(-1000.0)")
-_ref3 = np.array([_ref_sigmoid(t) for t in np.linspace(-800.0, 800.0, 24)]).reshape(2, 3, 4)
-nnkit.grading.expect_close(_s_3d, _ref3, "sigmoid of a 3-D array", rtol=1e-12, atol=1e-300)
+    warnings.simplefilter("always")
+    _hand, _zero, _big = sigmoid(_c["z_hand"]), sigmoid(_c["z_zero"]), sigmoid(_c["z_big"])
+    _s, _s_list, _s_neg = sigmoid(_c["z"]), sigmoid(_c["z_list"]), sigmoid(_c["z_neg"])
+    _s_cube = sigmoid(_c["z_cube"])
+nnkit.evidence.report("lab2", "test_sigmoid", hand=_hand, zero=_zero, big=_big, s=_s, s_list=_s_list,
+                      s_neg=_s_neg, s_cube=_s_cube,
+                      warnings=[f"{_w.category.__name__}: {_w.message}" for _w in _caught])
 ### END HIDDEN TESTS
 
 # %%
@@ -243,29 +231,20 @@ with warnings.catch_warnings():
 expect_close(confident, 100.0, "loss of two confident mistakes (z = 100 for y = 0, z = -100 for y = 1)",
              show_expected=True)
 ### BEGIN HIDDEN TESTS
-import math
 import warnings
 
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(1234)
-_X = _rng.normal(size=(17, 3))
-_y = (_rng.random(17) > 0.5).astype(int)
-_w, _b = _rng.normal(size=3), float(_rng.normal())
-_z = _X @ _w + _b
-_ref = np.mean([math.log1p(math.exp(t)) - yy * t for t, yy in zip(_z, _y)])
-nnkit.grading.expect_close(logistic_loss(_w, _b, _X, _y), _ref, "logistic_loss on random data", rtol=1e-10)
-_X1 = np.array([[2.0, -1.0, 0.5]])
-_z1 = float(_X1[0] @ _w + _b)
-nnkit.grading.expect_close(logistic_loss(_w, _b, _X1, np.array([1])),
-                           math.log1p(math.exp(-_z1)), "logistic_loss on a single sample", rtol=1e-10)
-_Xc = np.array([[1.0], [-1.0], [1.0], [-1.0], [0.0]])
-_yc = np.array([0, 1, 1, 0, 1])
-with warnings.catch_warnings(), np.errstate(over="raise", divide="raise", invalid="raise"):
-    warnings.simplefilter("error")
-    _lc = logistic_loss(np.array([1000.0]), 0.0, _Xc, _yc)
-nnkit.grading.expect_close(_lc, (1000.0 + 1000.0 + 0.0 + 0.0 + math.log(2.0)) / 5,
-                           "logistic_loss with z = ±1000", rtol=1e-12)
+_c = nnkit.evidence.challenge("lab2", "test_loss")
+_hand = logistic_loss(_c["w_hand"], _c["b_hand"], _c["X_hand"], _c["y_hand"])
+with (warnings.catch_warnings(record=True) as _caught, np.errstate(over="warn", divide="warn", invalid="warn")):
+    warnings.simplefilter("always")
+    _confident = logistic_loss(_c["w_conf"], 0.0, _c["X_conf"], _c["y_conf"])
+    _extreme = logistic_loss(_c["w_ext"], 0.0, _c["X_ext"], _c["y_ext"])
+nnkit.evidence.report("lab2", "test_loss", hand=_hand, confident=_confident, extreme=_extreme,
+                      random=logistic_loss(_c["w"], _c["b"], _c["X"], _c["y"]),
+                      one=logistic_loss(_c["w"], _c["b"], _c["X_one"], np.array([1])),
+                      warnings=[f"{_w.category.__name__}: {_w.message}" for _w in _caught])
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_gradient", "locked": true, "points": 3, "schema_version": 3, "solution": false}
@@ -278,38 +257,15 @@ print("relative error, w:", relative_error(grad_w, num_w), " b:", relative_error
 expect(relative_error(grad_w, num_w) < 1e-6, "grad_w disagrees with the numerical gradient of the loss")
 expect(relative_error(grad_b, num_b[0]) < 1e-6, "grad_b disagrees with the numerical gradient of the loss")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-
-def _ref_loss(w, b, X, y):
-    z = X @ w + b
-    return float(np.mean(np.logaddexp(0.0, z) - y * z))
-
-
-def _central(f, x, eps=1e-6):
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += eps
-        xm[i] -= eps
-        g[i] = (f(xp) - f(xm)) / (2 * eps)
-    return g
-
-
-_rng = np.random.default_rng(4321)
-for _n, _d in [(23, 4), (1, 3), (6, 1)]:
-    _X = _rng.normal(size=(_n, _d)) * 2.0
-    _y = (_rng.random(_n) > 0.4).astype(int)
-    _w, _b = _rng.normal(size=_d), float(_rng.normal())
-    _gw, _gb = logistic_gradient(_w, _b, _X, _y)
-    _nw = _central(lambda v: _ref_loss(v, _b, _X, _y), _w)
-    _nb = _central(lambda v: _ref_loss(_w, v[0], _X, _y), np.array([_b]))[0]
-    nnkit.grading.expect_close(_gw, _nw, f"grad_w (n={_n}, d={_d}) against a numerical gradient",
-                               rtol=1e-5, atol=1e-8)
-    nnkit.grading.expect_close(_gb, _nb, f"grad_b (n={_n}, d={_d}) against a numerical gradient",
-                               rtol=1e-5, atol=1e-8)
-    _p = 1.0 / (1.0 + np.exp(-(_X @ _w + _b)))
-    nnkit.grading.expect_close(_gw, _X.T @ (_p - _y) / _n, "grad_w", rtol=1e-9, atol=1e-12)
+_c = nnkit.evidence.challenge("lab2", "test_gradient")
+_gw, _gb = logistic_gradient(_c["w_hand"], _c["b_hand"], _c["X_hand"], _c["y_hand"])
+_cases = []
+for _case in _c["cases"]:
+    _w, _b = logistic_gradient(_case["w"], _case["b"], _case["X"], _case["y"])
+    _cases.append({"w": _w, "b": _b})
+nnkit.evidence.report("lab2", "test_gradient", hand_w=_gw, hand_b=_gb, cases=_cases)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -349,23 +305,18 @@ expect_close(X_train_std.mean(axis=0), np.zeros(4), "column means of the standar
              atol=1e-10)
 expect_close(X_train_std.std(axis=0), np.ones(4), "column stds of the standardised training set")
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-_rng = np.random.default_rng(77)
-_A = _rng.normal(3.0, 2.0, size=(12, 3)) * np.array([1.0, 10.0, 0.1])
-_B = _rng.normal(-1.0, 5.0, size=(5, 3))
-_A0, _B0 = _A.copy(), _B.copy()
+_c = nnkit.evidence.challenge("lab2", "test_standardize")
+_A, _B = _c["A"].copy(), _c["B"].copy()
 with nnkit.grading.forbidden("sklearn.preprocessing.StandardScaler.fit", namespace=globals(),
                              what="standardize"):
     _As, _Bs = standardize(_A, _B)
-_m, _sd = _A0.mean(axis=0), _A0.std(axis=0)
-nnkit.grading.expect_close(_As, (_A0 - _m) / _sd, "standardised training set", rtol=1e-10)
-nnkit.grading.expect_close(_Bs, (_B0 - _m) / _sd, "test set scaled with the training statistics",
-                           rtol=1e-10)
-nnkit.grading.expect_equal(_A, _A0, "standardize must not modify X_train")
-nnkit.grading.expect_equal(_B, _B0, "standardize must not modify X_test")
-_As1, _Bs1 = standardize(_A, _B[:1])
-nnkit.grading.expect_close(_Bs1, (_B0[:1] - _m) / _sd, "a test set of a single flower", rtol=1e-10)
+    _As1, _Bs1 = standardize(_A, _B[:1])
+    _train, _test = standardize(_c["X_train"], _c["X_test"])
+nnkit.evidence.report("lab2", "test_standardize", A_std=_As, B_std=_Bs, A_after=_A, B_after=_B,
+                      B1_std=_Bs1, iris_train=_train, iris_test=_test)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -444,39 +395,24 @@ expect(abs(lr.losses_[0] - np.log(2.0)) < 0.02,
 acc_train = np.mean(lr.predict(Xb_train) == yb_train)
 expect(acc_train >= 0.9, f"training accuracy should be at least 0.9, got {acc_train:.3f}")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-
-def _ref_logreg(X, y, eta, n_iter, seed):
-    rng = np.random.default_rng(seed)
-    w, b, losses = rng.normal(0.0, 0.01, size=X.shape[1]), 0.0, []
-    for _ in range(n_iter):
-        z = X @ w + b
-        losses.append(np.mean(np.logaddexp(0.0, z) - y * z))
-        err = 1.0 / (1.0 + np.exp(-z)) - y
-        w, b = w - eta * X.T @ err / len(y), b - eta * err.mean()
-    return w, b, losses
-
-
-_rng = np.random.default_rng(55)
-_X = _rng.normal(size=(30, 3))
-_y = (_X @ np.array([1.5, -2.0, 0.5]) + 0.7 + _rng.normal(size=30) > 0).astype(int)
-for _eta, _seed, _k in [(0.3, 4, 9), (2.0, 21, 5)]:
+_c = nnkit.evidence.challenge("lab2", "test_logreg_fit")
+_X, _y = _c["X"].copy(), _c["y"].copy()
+_runs = []
+for _eta, _seed, _k in _c["runs"]:
     _m = LogisticRegressionGD(eta=_eta, n_iter=_k, random_state=_seed).fit(_X, _y)
-    _w, _b, _l = _ref_logreg(_X, _y, _eta, _k, _seed)
-    nnkit.grading.expect_close(_m.w_, _w, "w_ after gradient descent", rtol=1e-7)
-    nnkit.grading.expect_close(_m.b_, _b, "b_ after gradient descent", rtol=1e-7, atol=1e-10)
-    nnkit.grading.expect_close(_m.losses_, _l, "losses_", rtol=1e-7)
-_m = LogisticRegressionGD(eta=0.3, n_iter=9, random_state=4)
-_m.fit(_X[:12] * 2.0, 1 - _y[:12])
-nnkit.grading.expect(_m.fit(_X, _y) is _m, "fit must return self")
-_w, _b, _l = _ref_logreg(_X, _y, 0.3, 9, 4)
-nnkit.grading.expect_close(_m.w_, _w, "a second fit must start afresh (w_)", rtol=1e-7)
-nnkit.grading.expect_close(_m.losses_, _l, "a second fit must start afresh (losses_)", rtol=1e-7)
-_one = LogisticRegressionGD(eta=0.5, n_iter=4, random_state=3).fit(_X[:1], _y[:1])
-_w, _b, _l = _ref_logreg(_X[:1], _y[:1], 0.5, 4, 3)
-nnkit.grading.expect_close(_one.w_, _w, "w_ after training on a single sample", rtol=1e-7)
-nnkit.grading.expect_close(_one.losses_, _l, "losses_ on a single sample", rtol=1e-7)
+    _runs.append({"w": _m.w_, "b": _m.b_, "losses": _m.losses_})
+_eta, _seed, _k = _c["runs"][0]
+_m = LogisticRegressionGD(eta=_eta, n_iter=_k, random_state=_seed)
+_m.fit(_c["X_other"], _c["y_other"])
+_returned = _m.fit(_X, _y)
+_one = LogisticRegressionGD(eta=0.5, n_iter=4, random_state=_c["one_seed"]).fit(_X[:1], _y[:1])
+_lr = LogisticRegressionGD(eta=0.5, n_iter=200, random_state=_c["iris_seed"]).fit(_c["Xb"], _c["yb"])
+nnkit.evidence.report("lab2", "test_logreg_fit", runs=_runs,
+                      again={"w": _m.w_, "losses": _m.losses_}, returned_w=_returned.w_,
+                      one={"w": _one.w_, "losses": _one.losses_},
+                      iris={"w": _lr.w_, "losses": _lr.losses_, "predict": _lr.predict(_c["Xb"])})
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_logreg_predict", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -489,23 +425,18 @@ pred = m.predict(np.array([[1.0, 2.0], [1.0, 0.0], [0.0, 1.0]]))
 expect_dtype(pred, "int", "predict")
 expect_equal(pred, [1, 1, 0], "predict (a probability of 0.5 gives class 1)", show_expected=True)
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(8)
+_c = nnkit.evidence.challenge("lab2", "test_logreg_predict")
 _m = LogisticRegressionGD()
-_m.w_, _m.b_ = _rng.normal(size=4) * 3.0, float(_rng.normal())
-_X = _rng.normal(size=(25, 4))
-_z = _X @ _m.w_ + _m.b_
-_p = np.where(_z >= 0, 1.0 / (1.0 + np.exp(-np.abs(_z))), np.exp(-np.abs(_z)) / (1.0 + np.exp(-np.abs(_z))))
-nnkit.grading.expect_close(_m.predict_proba(_X), _p, "predict_proba", rtol=1e-10)
-nnkit.grading.expect_equal(_m.predict(_X), (_p >= 0.5).astype(int), "predict")
-nnkit.grading.expect_dtype(_m.predict(_X), "int", "predict")
-nnkit.grading.expect_shape(_m.predict_proba(_X[:1]), (1,), "predict_proba of a single row")
-nnkit.grading.expect_shape(_m.predict(_X[:1]), (1,), "predict of a single row")
-_m.w_, _m.b_ = np.array([1000.0, 0.0, 0.0, 0.0]), 0.0
-_Xe = np.array([[1.0, 0, 0, 0], [-1.0, 0, 0, 0], [0.0, 5.0, 0, 0]])
-nnkit.grading.expect_equal(_m.predict_proba(_Xe), [1.0, 0.0, 0.5], "predict_proba at z = 1000, -1000, 0")
-nnkit.grading.expect_equal(_m.predict(_Xe), [1, 0, 1], "predict at z = 1000, -1000, 0")
+_m.w_, _m.b_ = _c["w_hand"], _c["b_hand"]
+_hand = {"hand_proba": _m.predict_proba(_c["X_hand"]), "hand_predict": _m.predict(_c["X_hand"])}
+_m.w_, _m.b_ = _c["w"], _c["b"]
+_rand = {"proba": _m.predict_proba(_c["X"]), "predict": _m.predict(_c["X"]),
+         "proba_one": _m.predict_proba(_c["X"][:1]), "predict_one": _m.predict(_c["X"][:1])}
+_m.w_, _m.b_ = _c["w_ext"], _c["b_ext"]
+nnkit.evidence.report("lab2", "test_logreg_predict", **_hand, **_rand,
+                      proba_ext=_m.predict_proba(_c["X_ext"]), predict_ext=_m.predict(_c["X_ext"]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -613,50 +544,32 @@ expect(abs(ova.losses_[0] - 3 * np.log(2.0)) < 0.05,
        f"with tiny initial weights the first loss should be close to 3 ln 2 = 2.079, got {ova.losses_[0]:.4f}")
 expect(ova.losses_[-1] < ova.losses_[0], "the loss should fall")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+
+_c = nnkit.evidence.challenge("lab2", "test_ova_fit")
 
 
-def _ref_ova(X, y, k, eta, n_iter, seed):
-    rng = np.random.default_rng(seed)
-    W, b, losses = rng.normal(0.0, 0.01, size=(X.shape[1], k)), np.zeros(k), []
-    Y = np.zeros((len(y), k))
-    Y[np.arange(len(y)), y] = 1.0
-    for _ in range(n_iter):
-        Z = X @ W + b
-        losses.append(np.sum(np.logaddexp(0.0, Z) - Y * Z) / len(y))
-        E = 1.0 / (1.0 + np.exp(-Z)) - Y
-        W, b = W - eta * X.T @ E / len(y), b - eta * E.sum(axis=0) / len(y)
-    return W, b, losses
+def _fitted(m):
+    return {"n_classes_": getattr(m, "n_classes_", None), "W": m.W_, "b": m.b_, "losses": m.losses_}
 
 
-_rng = np.random.default_rng(606)
-_X = _rng.normal(size=(40, 3))
-_y = _rng.integers(0, 4, size=40)
-_m = OneVsAllLogisticRegression(eta=0.4, n_iter=6, random_state=9).fit(_X, _y)
-_W, _b, _l = _ref_ova(_X, _y, 4, 0.4, 6, 9)
-nnkit.grading.expect_shape(_m.W_, (3, 4), "W_ for 3 features and 4 classes")
-nnkit.grading.expect_close(_m.W_, _W, "W_ after one-vs-all gradient descent", rtol=1e-7)
-nnkit.grading.expect_close(_m.b_, _b, "b_ after one-vs-all gradient descent", rtol=1e-7, atol=1e-10)
-nnkit.grading.expect_close(_m.losses_, _l, "losses_ (sum over classifiers of their mean loss)", rtol=1e-7)
-# class 1 absent from the labels, K inferred from y.max() + 1 and given explicitly
+_X, _y = _c["X"], _c["y"]
+_eta, _n_iter, _seed = _c["run"]
+_main = _fitted(OneVsAllLogisticRegression(eta=_eta, n_iter=_n_iter, random_state=_seed).fit(_X, _y))
 _ya = np.where(_y == 1, 2, _y)
-for _k_arg, _k in [(None, 4), (5, 5)]:
-    _m = OneVsAllLogisticRegression(n_classes=_k_arg, eta=0.4, n_iter=5, random_state=2).fit(_X, _ya)
-    _W, _b, _l = _ref_ova(_X, _ya, _k, 0.4, 5, 2)
-    nnkit.grading.expect(getattr(_m, "n_classes_", None) == _k, "n_classes_ with a class absent")
-    nnkit.grading.expect_close(_m.W_, _W, "W_ when a class is absent from the labels", rtol=1e-7)
-    nnkit.grading.expect_close(_m.losses_, _l, "losses_ when a class is absent", rtol=1e-7)
-_m = OneVsAllLogisticRegression(eta=0.4, n_iter=4, random_state=6)
+_absent = [_fitted(OneVsAllLogisticRegression(n_classes=_k, eta=0.4, n_iter=5,
+                                              random_state=_c["absent_seed"]).fit(_X, _ya))
+           for _k in (None, 5)]
+_m = OneVsAllLogisticRegression(eta=0.4, n_iter=4, random_state=_c["again_seed"])
 _m.fit(_X, _y % 2)
-nnkit.grading.expect(_m.fit(_X, _y) is _m, "fit must return self")
-_W, _b, _l = _ref_ova(_X, _y, 4, 0.4, 4, 6)
-nnkit.grading.expect(getattr(_m, "n_classes_", None) == 4 and _m.n_classes is None,
-                     "a second fit must find K afresh (and leave the n_classes parameter as given)")
-nnkit.grading.expect_close(_m.W_, _W, "a second fit must start afresh (W_)", rtol=1e-7)
-nnkit.grading.expect_close(_m.losses_, _l, "a second fit must start afresh (losses_)", rtol=1e-7)
-_m = OneVsAllLogisticRegression(n_classes=3, eta=0.5, n_iter=3, random_state=0).fit(_X[:1], _y[:1] % 3)
-_W, _b, _l = _ref_ova(_X[:1], _y[:1] % 3, 3, 0.5, 3, 0)
-nnkit.grading.expect_close(_m.W_, _W, "W_ after training on a single sample", rtol=1e-7)
+_returned = _m.fit(_X, _y)
+_again = {**_fitted(_m), "n_classes": _m.n_classes}
+_one = OneVsAllLogisticRegression(n_classes=3, eta=0.5, n_iter=3, random_state=_c["one_seed"])
+_one.fit(_X[:1], _y[:1] % 3)
+_iris = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_c["iris_seed"])
+_iris.fit(_c["X_iris"], _c["y_iris"])
+nnkit.evidence.report("lab2", "test_ova_fit", main=_main, absent=_absent, again=_again,
+                      returned_W=_returned.W_, one_W=_one.W_, iris=_fitted(_iris))
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_ova_predict", "locked": true, "points": 3, "schema_version": 3, "solution": false}
@@ -672,28 +585,19 @@ pred_toy = toy.predict(X_toy)
 expect_dtype(pred_toy, "int", "predict")
 expect_equal(pred_toy, [0, 1, 2], "predict", show_expected=True)
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(99)
+_c = nnkit.evidence.challenge("lab2", "test_ova_predict")
 _m = OneVsAllLogisticRegression()
-_m.W_, _m.b_ = _rng.normal(size=(5, 4)) * 2.0, _rng.normal(size=4)
-_X = _rng.normal(size=(30, 5))
-_Z = _X @ _m.W_ + _m.b_
-_S = 1.0 / (1.0 + np.exp(-_Z))
-nnkit.grading.expect_close(_m.predict_proba(_X), _S / _S.sum(axis=1, keepdims=True), "predict_proba",
-                           rtol=1e-10)
-nnkit.grading.expect_equal(_m.predict(_X), np.argmax(_Z, axis=1), "predict")
-nnkit.grading.expect_shape(_m.predict_proba(_X[:1]), (1, 4), "predict_proba of a single row")
-nnkit.grading.expect_shape(_m.predict(_X[:1]), (1,), "predict of a single row")
-# a class absent from the training labels is never predicted on the training data
-from coursedata.toy import load_iris as _load_iris
-
-_Xi, _yi = _load_iris(classes=[0, 2], features=[2, 3])
-_Xi = (_Xi - _Xi.mean(axis=0)) / _Xi.std(axis=0)
-_a = OneVsAllLogisticRegression(eta=0.5, n_iter=100, random_state=3).fit(_Xi, _yi)
-nnkit.grading.expect_shape(_a.predict_proba(_Xi), (len(_yi), 3), "predict_proba with class 1 absent")
-nnkit.grading.expect_equal(_a.predict(_Xi), _yi, "predictions with class 1 absent from the labels")
-nnkit.grading.expect(bool(np.all(_a.predict_proba(_Xi)[:, 1] < 0.2)), "an absent class gets low probabilities")
+_m.W_, _m.b_ = _c["W_toy"], _c["b_toy"]
+_toy = {"toy_proba": _m.predict_proba(_c["X_toy"]), "toy_predict": _m.predict(_c["X_toy"])}
+_m.W_, _m.b_ = _c["W"], _c["b"]
+_a = OneVsAllLogisticRegression(eta=0.5, n_iter=100, random_state=_c["iris_seed"])
+_a.fit(_c["X_iris"], _c["y_iris"])
+nnkit.evidence.report("lab2", "test_ova_predict", **_toy,
+                      proba=_m.predict_proba(_c["X"]), predict=_m.predict(_c["X"]),
+                      proba_one=_m.predict_proba(_c["X"][:1]), predict_one=_m.predict(_c["X"][:1]),
+                      iris_proba=_a.predict_proba(_c["X_iris"]), iris_predict=_a.predict(_c["X_iris"]))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -714,25 +618,18 @@ print(f"test accuracy: one-vs-all (ours) {acc_ours:.3f}, scikit-learn {acc_sk:.3
 expect(acc_ours >= acc_sk - 0.07,
        f"one-vs-all should be within a few points of scikit-learn: ours {acc_ours:.3f}, sklearn {acc_sk:.3f}")
 ### BEGIN HIDDEN TESTS
-from sklearn.linear_model import LogisticRegression as _SkLogReg
-from sklearn.model_selection import train_test_split as _split
-
+import nnkit.evidence
 import nnkit.grading
-from coursedata.toy import load_iris as _load_iris
 
-_Xa, _ya = _load_iris()
-for _rs in [1, 7]:
-    _tr, _te, _ytr, _yte = _split(_Xa, _ya, test_size=0.3, stratify=_ya, random_state=_rs)
-    _mu, _sd = _tr.mean(axis=0), _tr.std(axis=0)
-    _tr, _te = (_tr - _mu) / _sd, (_te - _mu) / _sd
+_c = nnkit.evidence.challenge("lab2", "test_ova_vs_sklearn")
+_splits = []
+for _s in _c["splits"]:
     with nnkit.grading.forbidden("sklearn.linear_model.LogisticRegression.fit", namespace=globals(),
                                  what="OneVsAllLogisticRegression.fit"):
-        _ours = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_rs).fit(_tr, _ytr)
-    _acc = float(np.mean(_ours.predict(_te) == _yte))
-    _sk = _SkLogReg().fit(_tr, _ytr).score(_te, _yte)
-    nnkit.grading.expect(_acc >= _sk - 0.07, f"one-vs-all accuracy {_acc:.3f} vs scikit-learn {_sk:.3f}")
-    _p = _ours.predict_proba(_te)
-    nnkit.grading.expect_equal(np.argmax(_p, axis=1), _ours.predict(_te), "argmax of predict_proba")
+        _ours = OneVsAllLogisticRegression(eta=0.5, n_iter=1000, random_state=_s["model_seed"])
+        _ours.fit(_s["X_train"], _s["y_train"])
+    _splits.append({"predict": _ours.predict(_s["X_test"]), "proba": _ours.predict_proba(_s["X_test"])})
+nnkit.evidence.report("lab2", "test_ova_vs_sklearn", splits=_splits)
 ### END HIDDEN TESTS
 
 # %% [markdown]
