@@ -171,22 +171,16 @@ P_big = softmax(np.array([[1000.0, 0.0, -1000.0]]))
 expect_close(P_big, [[1.0, 0.0, 0.0]], "softmax([[1000, 0, -1000]]) (stable for large logits)",
              show_expected=True)
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
-import scipy.special
 
-_rng = np.random.default_rng(404)
-_Z = _rng.normal(scale=30.0, size=(12, 7))
-nnkit.grading.expect_close(softmax(_Z), scipy.special.softmax(_Z, axis=1), "softmax of random logits")
-_Zl = _Z + np.array([[900.0], [-900.0], [0.0], [750.0], [-750.0], [5.0],
-                     [1e4], [-1e4], [3.0], [0.0], [700.0], [-2.0]])
-nnkit.grading.expect_close(softmax(_Zl), scipy.special.softmax(_Z, axis=1),
-                           "softmax of logits shifted by large row constants")
-_one = softmax(_Z[:1] * 40.0)
-nnkit.grading.expect_close(_one, scipy.special.softmax(_Z[:1] * 40.0, axis=1), "softmax of one row")
-nnkit.grading.expect_close(softmax(_Z[:, :1]), np.ones((12, 1)), "softmax with a single class")
-nnkit.grading.expect_dtype(softmax(np.array([[1, 2], [3, 4]])), "float", "softmax of integer logits")
-nnkit.grading.expect_own_code(softmax, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"),
-                              "softmax")
+_c = nnkit.evidence.challenge("lab4", "test_softmax")
+nnkit.evidence.report("lab4", "test_softmax",
+                      visible=softmax(_c["visible"]), big=softmax(_c["big"]), P=softmax(_c["Z"]),
+                      shifted=softmax(_c["shifted"]), one=softmax(_c["one"]),
+                      single=softmax(_c["single"]), integer=softmax(_c["integer"]),
+                      uses=nnkit.grading.library_uses(
+                          softmax, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit")))
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_cross_entropy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -197,26 +191,20 @@ ce = cross_entropy(np.array([[0.25, 0.75], [0.5, 0.5]]), np.array([1, 0]))
 expect(np.ndim(ce) == 0, f"cross_entropy must return one number, got shape {np.shape(ce)}")
 expect_close(ce, -(np.log(0.75) + np.log(0.5)) / 2, "cross_entropy of a hand-worked example")
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-_rng = np.random.default_rng(77)
-_P = _rng.dirichlet(np.ones(5), size=9)
-_y = _rng.integers(0, 5, size=9)
-_ce = cross_entropy(_P, _y)
-nnkit.grading.expect(np.ndim(_ce) == 0, "cross_entropy must return a scalar")
-nnkit.grading.expect_close(_ce, -np.mean(np.log(_P[np.arange(9), _y])), "cross_entropy, random batch")
-_Y = one_hot(_y, 5)
-nnkit.grading.expect_close(_Y, np.eye(5)[_y], "one_hot of random labels")
-# classes 2 and 3 absent from the batch, one sure-but-wrong prediction (probability 0)
-_P0 = np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.2, 0.3, 0.4, 0.1]])
-_y0 = np.array([1, 1, 0])
-nnkit.grading.expect_close(cross_entropy(_P0, _y0), -(np.log(1e-12) + 0.0 + np.log(0.2)) / 3,
-                           "cross_entropy with a zero probability on the true class (clip)")
-nnkit.grading.expect_close(one_hot(np.array([0, 0]), 3), [[1, 0, 0], [1, 0, 0]], "one_hot, absent classes")
-nnkit.grading.expect_close(cross_entropy(_P[:1], _y[:1]), -np.log(_P[0, _y[0]]), "cross_entropy, one example")
-for _f in (one_hot, cross_entropy):
-    nnkit.grading.expect_own_code(_f, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"),
-                                  _f.__name__)
+_c = nnkit.evidence.challenge("lab4", "test_cross_entropy")
+nnkit.evidence.report("lab4", "test_cross_entropy",
+                      Y_visible=one_hot(_c["y_visible"], 3),
+                      ce_visible=cross_entropy(_c["P_visible"], _c["y_visible_ce"]),
+                      ce=cross_entropy(_c["P"], _c["y"]), Y=one_hot(_c["y"], _c["K"]),
+                      ce_clip=cross_entropy(_c["P0"], _c["y0"]),
+                      Y_absent=one_hot(_c["y_absent"], _c["K_absent"]),
+                      ce_one=cross_entropy(_c["P"][:1], _c["y"][:1]),
+                      uses={_f.__name__: nnkit.grading.library_uses(
+                          _f, ("scipy", "sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"))
+                          for _f in (one_hot, cross_entropy)})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -267,22 +255,18 @@ for key, shape in [("W1", (64, 30)), ("b1", (30,)), ("W2", (30, 10)), ("b2", (10
     expect_shape(params[key], shape, f"init_params(64, 30, 10, rng)[{key!r}]")
 expect_close(params["b1"], np.zeros(30), "b1 starts at zero")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-for _n_in, _n_out, _seed in [(7, 3, 5), (1, 1, 6), (120, 40, 7)]:
-    _r = np.sqrt(6.0 / (_n_in + _n_out))
-    _ref = np.random.default_rng(_seed).uniform(-_r, _r, size=(_n_in, _n_out))
-    nnkit.grading.expect_close(glorot_uniform(_n_in, _n_out, np.random.default_rng(_seed)), _ref,
-                               f"glorot_uniform({_n_in}, {_n_out}) against U(-r, r)")
-_W = glorot_uniform(20, 2000, np.random.default_rng(8))
-nnkit.grading.expect(abs(_W.var() / (2.0 / 2020) - 1.0) < 0.03, "Glorot variance 2 / (n_in + n_out)")
-_rng = np.random.default_rng(9)
-_ref = {"W1": _rng.uniform(-np.sqrt(6 / 9), np.sqrt(6 / 9), size=(5, 4)), "b1": np.zeros(4),
-        "W2": _rng.uniform(-np.sqrt(6 / 7), np.sqrt(6 / 7), size=(4, 3)), "b2": np.zeros(3)}
-_p = init_params(5, 4, 3, np.random.default_rng(9))
-nnkit.grading.expect_equal(sorted(_p), ["W1", "W2", "b1", "b2"], "init_params keys")
-for _key in _ref:
-    nnkit.grading.expect_close(_p[_key], _ref[_key], f"init_params(5, 4, 3)[{_key!r}]")
+_c = nnkit.evidence.challenge("lab4", "test_glorot")
+_W = np.asarray(glorot_uniform(_c["big"][0], _c["big"][1], np.random.default_rng(_c["big"][2])))
+_inits = [init_params(_n_in, _n_hidden, _n_out, np.random.default_rng(_seed))
+          for _n_in, _n_hidden, _n_out, _seed in _c["inits"]]
+nnkit.evidence.report("lab4", "test_glorot",
+                      big_shape=_W.shape, big_rows=_W[_c["rows"]],
+                      big_stats=[np.abs(_W).max(), _W.var(), _W.mean()],
+                      cases=[glorot_uniform(_n_in, _n_out, np.random.default_rng(_seed))
+                             for _n_in, _n_out, _seed in _c["cases"]],
+                      inits=[dict(_p) for _p in _inits], init_keys=[sorted(_p) for _p in _inits])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -328,25 +312,19 @@ labels = predict(toy, np.array([[2.0], [-1.0]]), activation="relu")
 expect_dtype(labels, "int", "predict")
 expect_equal(labels, [0, 1], "predict for the toy network", show_expected=True)
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(11)
-_p = {"W1": _rng.normal(size=(6, 5)), "b1": _rng.normal(size=5),
-      "W2": _rng.normal(size=(5, 4)), "b2": _rng.normal(size=4)}
-_X = _rng.normal(size=(9, 6))
-for _act, _f in [("sigmoid", lambda z: 1.0 / (1.0 + np.exp(-z))), ("relu", lambda z: z * (z > 0))]:
-    _Z2 = _X @ _p["W1"] + _p["b1"]
-    _Z3 = _f(_Z2) @ _p["W2"] + _p["b2"]
-    _E = np.exp(_Z3 - _Z3.max(axis=1, keepdims=True))
-    _P, _cache = forward(_p, _X, activation=_act)
-    nnkit.grading.expect_close(_cache["Z2"], _Z2, f"cache['Z2'] ({_act})")
-    nnkit.grading.expect_close(_cache["A2"], _f(_Z2), f"cache['A2'] ({_act})")
-    nnkit.grading.expect_close(_P, _E / _E.sum(axis=1, keepdims=True), f"P ({_act})")
-    nnkit.grading.expect_equal(predict(_p, _X, activation=_act), np.argmax(_Z3, axis=1), f"predict ({_act})")
-_P1, _ = forward(_p, _X[:1])
-nnkit.grading.expect_shape(_P1, (1, 4), "forward on a single example")
-nnkit.grading.expect_shape(predict(_p, _X[:1]), (1,), "predict on a single example")
-nnkit.grading.expect_dtype(predict(_p, _X), "int", "predict")
+_c = nnkit.evidence.challenge("lab4", "test_forward")
+_p, _X = _c["params"], _c["X"]
+_runs = {}
+for _act, _net, _Xr in [("toy", _c["toy"], _c["toy_X"]), ("sigmoid", _p, _X), ("relu", _p, _X)]:
+    _a = "relu" if _act == "toy" else _act
+    _P, _cache = forward(_net, _Xr, activation=_a)
+    _runs[_act] = {"P": _P, "Z2": _cache["Z2"], "A2": _cache["A2"],
+                   "predict": predict(_net, _Xr, activation=_a)}
+nnkit.evidence.report("lab4", "test_forward", toy=_runs.pop("toy"), runs=_runs,
+                      one_P=forward(_p, _X[:1])[0], one_predict=predict(_p, _X[:1]),
+                      default_predict=predict(_p, _X))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -403,49 +381,18 @@ for key in ["W1", "b1", "W2", "b2"]:
     err = relative_error(grads[key], numerical_gradient(batch_loss, params[key]))
     expect(err < 1e-6, f"gradient of {key}: relative error {err:.2e} against central differences")
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-
-def _ref_loss(p, X, y, act):
-    Z2 = X @ p["W1"] + p["b1"]
-    A2 = 1.0 / (1.0 + np.exp(-Z2)) if act == "sigmoid" else np.maximum(Z2, 0.0)
-    Z3 = A2 @ p["W2"] + p["b2"]
-    Z3 = Z3 - Z3.max(axis=1, keepdims=True)
-    logp = Z3 - np.log(np.exp(Z3).sum(axis=1, keepdims=True))
-    return -np.mean(logp[np.arange(len(y)), y])
-
-
-_rng = np.random.default_rng(2718)
-# 4 classes, only classes 0 and 1 present in the batch; then a single example
-for _act, _n in [("sigmoid", 7), ("relu", 7), ("sigmoid", 1), ("relu", 1)]:
-    _p = {"W1": _rng.normal(size=(3, 6)), "b1": _rng.normal(size=6),
-          "W2": _rng.normal(size=(6, 4)), "b2": _rng.normal(size=4)}
-    _X = _rng.normal(size=(_n, 3))
-    _y = _rng.integers(0, 2, size=_n)
-    _P, _cache = forward(_p, _X, activation=_act)
-    _g = backward(_p, _X, _y, _P, _cache, activation=_act)
-    for _key in ["W1", "b1", "W2", "b2"]:
-        _num = numerical_gradient(lambda _w, p=_p, X=_X, y=_y, a=_act: _ref_loss(p, X, y, a), _p[_key])
-        nnkit.grading.expect_close(_g[_key], _num, f"gradient of {_key} ({_act}, n={_n})",
-                                   rtol=1e-5, atol=1e-8)
-# the formulas, exact up to rounding: finite differences (even nnkit's) cannot get this close
-_rng = np.random.default_rng(1618)
-for _act in ("sigmoid", "relu"):
-    _p = {"W1": _rng.normal(size=(5, 6)), "b1": np.r_[0.0, 0.0, _rng.normal(size=4)],
-          "W2": _rng.normal(scale=1.5, size=(6, 4)), "b2": _rng.normal(size=4)}
-    _X = _rng.normal(scale=1.5, size=(9, 5))
-    _X[0] = 0.0  # Z2 is exactly 0 in units 0 and 1 of the first example: phi'(0) = 0 for the ReLU
-    _y = _rng.integers(0, 4, size=9)
-    _P, _cache = forward(_p, _X, activation=_act)
-    _A2, _Z2 = np.array(_cache["A2"], dtype=float), np.array(_cache["Z2"], dtype=float)
-    _V2 = (np.array(_P, dtype=float) - np.eye(4)[_y]) / 9
-    _V1 = (_V2 @ _p["W2"].T) * (_A2 * (1.0 - _A2) if _act == "sigmoid" else (_Z2 > 0))
-    _want = {"W1": _X.T @ _V1, "b1": _V1.sum(axis=0), "W2": _A2.T @ _V2, "b2": _V2.sum(axis=0)}
-    _g = backward(_p, _X, _y, _P, _cache, activation=_act)
-    for _key in _want:
-        nnkit.grading.expect_close(_g[_key], _want[_key], f"gradient of {_key} ({_act}), to rounding error",
-                                   rtol=1e-9, atol=1e-12)
-nnkit.grading.expect_own_code(backward, ("nnkit", "keras", "tensorflow", "torch", "jax"), "backward")
+_c = nnkit.evidence.challenge("lab4", "test_backward")
+_grads = []
+for _case in _c["cases"]:
+    _kw = {} if _case["activation"] is None else {"activation": _case["activation"]}
+    _P, _cache = forward(_case["params"], _case["X"], **_kw)
+    _g = backward(_case["params"], _case["X"], _case["y"], _P, _cache, **_kw)
+    _grads.append({_key: _g[_key] for _key in ["W1", "b1", "W2", "b2"]})
+nnkit.evidence.report("lab4", "test_backward", grads=_grads,
+                      uses=nnkit.grading.library_uses(backward, ("nnkit", "keras", "tensorflow", "torch", "jax")))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -486,30 +433,29 @@ expect_close(p["W1"], [[0.95]], "W1 after one step (no L2)", show_expected=True)
 momentum_step(p, g, v, eta=0.1, momentum=0.9, l2=0.0)
 expect_close(p["W1"], [[0.855]], "W1 after a second step: the velocity carries over", show_expected=True)
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(5)
-_p = {"W1": _rng.normal(size=(4, 3)), "b1": _rng.normal(size=3),
-      "W2": _rng.normal(size=(3, 2)), "b2": _rng.normal(size=2)}
-_v = {k: _rng.normal(size=a.shape) for k, a in _p.items()}
-_rp = {k: a.copy() for k, a in _p.items()}
-_rv = {k: a.copy() for k, a in _v.items()}
-for _step in range(3):
-    _g = {k: _rng.normal(size=a.shape) for k, a in _p.items()}
-    momentum_step(_p, _g, _v, eta=0.05, momentum=0.8, l2=0.3)
-    for _k in _rp:
-        _rv[_k] = 0.8 * _rv[_k] - 0.05 * (_g[_k] + (0.3 * _rp[_k] if _k[0] == "W" else 0.0))
-        _rp[_k] = _rp[_k] + _rv[_k]
-    for _k in _rp:
-        nnkit.grading.expect_close(_v[_k], _rv[_k], f"velocity of {_k} after step {_step + 1}")
-        nnkit.grading.expect_close(_p[_k], _rp[_k], f"{_k} after step {_step + 1}")
+_c = nnkit.evidence.challenge("lab4", "test_update")
+_vis = []
+_p = {_k: np.array(_a, dtype=float) for _k, _a in _c["visible"]["p"].items()}
+_g = {_k: np.array(_a, dtype=float) for _k, _a in _c["visible"]["g"].items()}
+_v = {_k: np.zeros_like(_a) for _k, _a in _p.items()}
+for _step in range(2):
+    momentum_step(_p, _g, _v, eta=0.1, momentum=0.9, l2=0.0)
+    _vis.append({"p": {_k: np.array(_a) for _k, _a in _p.items()},
+                 "v": {_k: np.array(_a) for _k, _a in _v.items()}})
+_steps = []
+_p = {_k: np.array(_a) for _k, _a in _c["p"].items()}
+_v = {_k: np.array(_a) for _k, _a in _c["v"].items()}
+for _g in _c["grads"]:
+    momentum_step(_p, _g, _v, eta=_c["eta"], momentum=_c["momentum"], l2=_c["l2"])
+    _steps.append({"p": {_k: np.array(_a) for _k, _a in _p.items()},
+                   "v": {_k: np.array(_a) for _k, _a in _v.items()}})
 _p = {"W1": np.ones((2, 2)), "b1": np.ones(2), "W2": np.ones((2, 1)), "b2": np.ones(1)}
-_g = {k: np.full(a.shape, 2.0) for k, a in _p.items()}
-_v = {k: np.zeros(a.shape) for k, a in _p.items()}
-nnkit.grading.expect(momentum_step(_p, _g, _v, eta=0.5, momentum=0.0, l2=1.0) is None,
-                     "momentum_step returns nothing (it updates the dicts it is given)")
-nnkit.grading.expect_close(_p["W1"], np.full((2, 2), -0.5), "W1 after a step with mu = 0 and L2 = 1")
-nnkit.grading.expect_close(_p["b2"], np.zeros(1), "b2 after a step with mu = 0 (no L2 on biases)")
+_g = {_k: np.full(_a.shape, 2.0) for _k, _a in _p.items()}
+_v = {_k: np.zeros(_a.shape) for _k, _a in _p.items()}
+_returned = momentum_step(_p, _g, _v, eta=0.5, momentum=0.0, l2=1.0)
+nnkit.evidence.report("lab4", "test_update", visible=_vis, steps=_steps, returned=_returned, plain=_p)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -540,17 +486,12 @@ again = minibatches(10, 4, rng)
 expect(not np.array_equal(np.concatenate(batches), np.concatenate(again)),
        "two epochs should visit the examples in different orders")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(123)
-_ref = np.random.default_rng(123)
-for _n, _bs in [(23, 5), (20, 5), (3, 8), (1, 1)]:
-    _b = minibatches(_n, _bs, _rng)
-    _order = _ref.permutation(_n)
-    _want = [_order[i:i + _bs] for i in range(0, _n, _bs)]
-    nnkit.grading.expect_equal([len(_x) for _x in _b], [len(_x) for _x in _want],
-                               f"batch sizes (n={_n}, batch_size={_bs})")
-    nnkit.grading.expect_equal(np.concatenate(_b), _order, f"order of the indices (n={_n}, batch_size={_bs})")
+_c = nnkit.evidence.challenge("lab4", "test_minibatches")
+_rng = np.random.default_rng(_c["seed"])
+nnkit.evidence.report("lab4", "test_minibatches",
+                      batches=[minibatches(_n, _bs, _rng) for _n, _bs in _c["cases"]])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -588,50 +529,15 @@ expect_equal(len(small_losses), 5, "train must record one loss per epoch")
 expect(small_losses[-1] < small_losses[0], f"the training loss should fall, got {np.round(small_losses, 3)}")
 expect_shape(small_params["W1"], (64, 16), "W1 after training")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-
-def _ref_train(X, y, K, H, act, eta, mu, l2, epochs, bs, seed):
-    rng = np.random.default_rng(seed)
-    r1, r2 = np.sqrt(6.0 / (X.shape[1] + H)), np.sqrt(6.0 / (H + K))
-    p = {"W1": rng.uniform(-r1, r1, size=(X.shape[1], H)), "b1": np.zeros(H),
-         "W2": rng.uniform(-r2, r2, size=(H, K)), "b2": np.zeros(K)}
-    v = {k: np.zeros_like(a) for k, a in p.items()}
-    f = (lambda z: 1.0 / (1.0 + np.exp(-z))) if act == "sigmoid" else (lambda z: np.maximum(z, 0))
-
-    def fwd(Xb):
-        Z2 = Xb @ p["W1"] + p["b1"]
-        Z3 = f(Z2) @ p["W2"] + p["b2"]
-        E = np.exp(Z3 - Z3.max(axis=1, keepdims=True))
-        return Z2, f(Z2), E / E.sum(axis=1, keepdims=True)
-
-    losses = []
-    for _ in range(epochs):
-        order = rng.permutation(len(X))
-        for s in range(0, len(X), bs):
-            i = order[s:s + bs]
-            Z2, A2, P = fwd(X[i])
-            V2 = (P - np.eye(K)[y[i]]) / len(i)
-            V1 = (V2 @ p["W2"].T) * (A2 * (1 - A2) if act == "sigmoid" else (Z2 > 0))
-            g = {"W1": X[i].T @ V1, "b1": V1.sum(0), "W2": A2.T @ V2, "b2": V2.sum(0)}
-            for k in p:
-                v[k] = mu * v[k] - eta * (g[k] + (l2 * p[k] if k[0] == "W" else 0.0))
-                p[k] = p[k] + v[k]
-        P = fwd(X)[2]
-        losses.append(-np.mean(np.log(P[np.arange(len(X)), y])))
-    return p, losses
-
-
-_rng = np.random.default_rng(31)
-_X = _rng.normal(size=(37, 5))
-_y = _rng.integers(0, 3, size=37)
-for _act, _l2, _seed in [("sigmoid", 0.01, 4), ("relu", 0.1, 5)]:
-    _p, _l = train(_X, _y, 3, n_hidden=6, activation=_act, eta=0.05, momentum=0.7, l2=_l2,
-                   epochs=4, batch_size=8, seed=_seed)
-    _rp, _rl = _ref_train(_X, _y, 3, 6, _act, 0.05, 0.7, _l2, 4, 8, _seed)
-    nnkit.grading.expect_close(_l, _rl, f"losses per epoch ({_act})")
-    for _k in _rp:
-        nnkit.grading.expect_close(_p[_k], _rp[_k], f"trained {_k} ({_act})")
+_c = nnkit.evidence.challenge("lab4", "test_train")
+_p, _l = train(_c["X_visible"], _c["y_visible"], 10, n_hidden=16, epochs=5, batch_size=50, seed=1)
+_runs = []
+for _cfg in _c["configs"]:
+    _rp, _rl = train(_c["X"], _c["y"], _c["K"], **_cfg)
+    _runs.append({"params": {_k: _rp[_k] for _k in ["W1", "b1", "W2", "b2"]}, "losses": _rl})
+nnkit.evidence.report("lab4", "test_train", visible={"losses": _l, "W1": _p["W1"]}, runs=_runs)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -650,9 +556,11 @@ print(f"numpy MLP: test accuracy {numpy_acc:.3f}, trained in {numpy_time:.2f} s"
 # %% nbgrader={"grade": true, "grade_id": "test_digits_accuracy", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 expect(numpy_acc >= 0.94, f"the network should classify at least 94% of the test digits, got {numpy_acc:.3f}")
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-nnkit.grading.expect_own_code(train, ("sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"), "train")
+_c = nnkit.evidence.challenge("lab4", "test_digits_accuracy")
+_uses = nnkit.grading.library_uses(train, ("sklearn", "keras", "tensorflow", "torch", "jax", "nnkit"))
 _calls = {"minibatches": 0, "forward": 0, "backward": 0, "momentum_step": 0}
 
 
@@ -666,23 +574,14 @@ def _counted(name, f):
 _originals = {name: globals()[name] for name in _calls}
 globals().update({name: _counted(name, f) for name, f in _originals.items()})
 try:
-    _params, _losses = train(X_train, y_train, 10, n_hidden=48, activation="relu", eta=0.05,
-                             momentum=0.9, l2=1e-3, epochs=8, batch_size=25, seed=17)
+    _params, _losses = train(_c["X"], _c["y"], 10, **_c["relu"])
 finally:
     globals().update(_originals)
-_steps = 8 * int(np.ceil(len(X_train) / 25))
-nnkit.grading.expect(_calls["minibatches"] == 8, "train draws its mini-batches with minibatches, once per epoch")
-nnkit.grading.expect(_calls["momentum_step"] == _steps and _calls["backward"] == _steps,
-                     "train runs backward and momentum_step once per mini-batch")
-nnkit.grading.expect(_calls["forward"] >= _steps, "train runs forward on every mini-batch")
-nnkit.grading.expect_equal(len(_losses), 8, "one loss per epoch")
-_A2 = np.maximum(X_test @ _params["W1"] + _params["b1"], 0.0)
-_acc = float(np.mean(np.argmax(_A2 @ _params["W2"] + _params["b2"], axis=1) == y_test))
-nnkit.grading.expect(_acc >= 0.93, f"a ReLU network should reach 93% on the test digits, got {_acc:.3f}")
-_params, _ = train(X_train, y_train, 10, seed=0, **CONFIG)
-_A2 = 1.0 / (1.0 + np.exp(-(X_test @ _params["W1"] + _params["b1"])))
-_acc = float(np.mean(np.argmax(_A2 @ _params["W2"] + _params["b2"], axis=1) == y_test))
-nnkit.grading.expect(_acc >= 0.94, f"the sigmoid network should reach 94% on the test digits, got {_acc:.3f}")
+_sigmoid, _ = train(_c["X"], _c["y"], 10, seed=0, **_c["config"])
+nnkit.evidence.report("lab4", "test_digits_accuracy", uses=_uses, calls=_calls,
+                      relu={"params": {_k: _params[_k] for _k in ["W1", "b1", "W2", "b2"]},
+                            "losses": _losses},
+                      sigmoid={_k: _sigmoid[_k] for _k in ["W1", "b1", "W2", "b2"]})
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -745,53 +644,36 @@ expect_equal(model.count_params(), 64 * 30 + 30 + 30 * 10 + 10, "number of param
 expect(isinstance(model.optimizer, keras.optimizers.SGD),
        f"the optimizer should be SGD, got {type(model.optimizer).__name__}")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_m = build_keras_mlp(13, 7, 4, activation="relu", eta=0.03, momentum=0.6, l2=0.2)
-nnkit.grading.expect_equal(len(_m.layers), 2, "number of layers")
-nnkit.grading.expect_equal(_m.count_params(), 13 * 7 + 7 + 7 * 4 + 4, "number of parameters")
-_d1, _d2 = _m.layers
-nnkit.grading.expect(isinstance(_d1, keras.layers.Dense) and isinstance(_d2, keras.layers.Dense),
-                     "two Dense layers")
-nnkit.grading.expect_equal([_d1.units, _d2.units], [7, 4], "units")
-nnkit.grading.expect_equal([_d1.activation.__name__, _d2.activation.__name__], ["relu", "softmax"],
-                           "activations")
-nnkit.grading.expect(type(_d1.kernel_initializer).__name__ == "GlorotUniform", "Glorot-uniform hidden kernel")
-for _layer in (_d1, _d2):
-    nnkit.grading.expect(_layer.kernel_regularizer is not None, "an L2 kernel regularizer on both layers")
-    nnkit.grading.expect_close(_layer.kernel_regularizer.get_config()["l2"], 0.1, "the L2 factor c", rtol=1e-6)
-    nnkit.grading.expect(_layer.bias_regularizer is None, "the biases are not regularised")
-nnkit.grading.expect(isinstance(_m.optimizer, keras.optimizers.SGD), "SGD optimizer")
-nnkit.grading.expect_close(float(np.asarray(_m.optimizer.learning_rate)), 0.03, "learning rate", rtol=1e-6)
-nnkit.grading.expect_close(_m.optimizer.momentum, 0.6, "momentum", rtol=1e-6)
-nnkit.grading.expect("sparsecategoricalcrossentropy" in str(_m.loss).lower().replace("_", ""),
-                     "sparse categorical cross-entropy")
-# two Keras steps from given weights equal two steps of the update rule of part 5
-_rng = np.random.default_rng(808)
-# weights small enough that no probability comes near 0 or 1: Keras clips probabilities to
-# [1e-7, 1 - 1e-7] before the logarithm on the JAX and PyTorch backends (TensorFlow's uses the
-# softmax's logits), and a clipped probability has no gradient
-_p = {"W1": 0.3 * _rng.normal(size=(13, 7)), "b1": 0.3 * _rng.normal(size=7),
-      "W2": 0.3 * _rng.normal(size=(7, 4)), "b2": 0.3 * _rng.normal(size=4)}
-_m.set_weights([_p["W1"], _p["b1"], _p["W2"], _p["b2"]])
-_v = {k: np.zeros_like(a) for k, a in _p.items()}
-for _step in range(2):
-    _X = _rng.normal(size=(6, 13)).astype(np.float32)
-    _y = _rng.integers(0, 4, size=6)
-    _m.train_on_batch(_X, _y)
-    _Z2 = _X @ _p["W1"] + _p["b1"]
-    _Z3 = np.maximum(_Z2, 0.0) @ _p["W2"] + _p["b2"]
-    _E = np.exp(_Z3 - _Z3.max(axis=1, keepdims=True))
-    _V2 = (_E / _E.sum(axis=1, keepdims=True) - np.eye(4)[_y]) / 6
-    _V1 = (_V2 @ _p["W2"].T) * (_Z2 > 0)
-    _g = {"W1": _X.T @ _V1 + 0.2 * _p["W1"], "b1": _V1.sum(axis=0),
-          "W2": np.maximum(_Z2, 0.0).T @ _V2 + 0.2 * _p["W2"], "b2": _V2.sum(axis=0)}
-    for _k in _p:
-        _v[_k] = 0.6 * _v[_k] - 0.03 * _g[_k]
-        _p[_k] = _p[_k] + _v[_k]
-    for _k, _w in zip(["W1", "b1", "W2", "b2"], _m.get_weights()):
-        nnkit.grading.expect_close(_w, _p[_k], f"{_k} after Keras step {_step + 1} (SGD, momentum, L2)",
-                                   rtol=1e-4, atol=1e-5)
+_c = nnkit.evidence.challenge("lab4", "test_keras_model")
+
+
+def _structure(m):
+    def config(reg):
+        return None if reg is None else reg.get_config()
+
+    return {"classes": [[k.__name__ for k in type(_l).__mro__] for _l in m.layers],
+            "units": [getattr(_l, "units", None) for _l in m.layers],
+            "activations": [getattr(getattr(_l, "activation", None), "__name__", None) for _l in m.layers],
+            "initializers": [type(getattr(_l, "kernel_initializer", None)).__name__ for _l in m.layers],
+            "kernel_l2": [config(getattr(_l, "kernel_regularizer", None)) for _l in m.layers],
+            "bias_regularizers": [config(getattr(_l, "bias_regularizer", None)) for _l in m.layers],
+            "count_params": m.count_params(),
+            "optimizer": [k.__name__ for k in type(m.optimizer).__mro__],
+            "learning_rate": float(np.asarray(m.optimizer.learning_rate)),
+            "momentum": m.optimizer.momentum, "loss": str(m.loss)}
+
+
+_visible = _structure(build_keras_mlp(64, 30, 10, activation="sigmoid", eta=0.1, momentum=0.9, l2=0.0))
+_m = build_keras_mlp(**_c["config"])
+_model = _structure(_m)
+_m.set_weights(_c["weights"])
+_steps = []
+for _b in _c["batches"]:
+    _m.train_on_batch(_b["X"], _b["y"])
+    _steps.append([np.asarray(_w) for _w in _m.get_weights()])
+nnkit.evidence.report("lab4", "test_keras_model", visible=_visible, model=_model, steps=_steps)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -834,15 +716,16 @@ print(f"{'Keras':8s} {keras_acc:14.3f} {keras_time:13.2f}s")
 expect(keras_acc >= 0.9,
        f"the Keras model should classify at least 90% of the test digits, got {keras_acc:.3f}")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_pred = np.argmax(keras_model.predict(X_test, verbose=0), axis=1)
-nnkit.grading.expect(float(np.mean(_pred == y_test)) >= 0.9, "the trained Keras model's test accuracy")
-nnkit.grading.expect_equal(keras_model.count_params(), 64 * 64 + 64 + 64 * 10 + 10, "the Keras model's size")
-nnkit.grading.expect_close([_l.kernel_regularizer.get_config()["l2"] for _l in keras_model.layers],
-                           [CONFIG["l2"] / 2] * 2, "the trained Keras model's L2 factors", rtol=1e-6)
-nnkit.grading.expect_close([float(np.asarray(keras_model.optimizer.learning_rate)), keras_model.optimizer.momentum],
-                           [CONFIG["eta"], CONFIG["momentum"]], "the trained Keras model's SGD settings", rtol=1e-6)
+_c = nnkit.evidence.challenge("lab4", "test_keras_accuracy")
+nnkit.evidence.report("lab4", "test_keras_accuracy",
+                      predicted=keras_model.predict(_c["X_test"], verbose=0),
+                      count_params=keras_model.count_params(),
+                      kernel_l2=[None if getattr(_l, "kernel_regularizer", None) is None
+                                 else _l.kernel_regularizer.get_config() for _l in keras_model.layers],
+                      learning_rate=float(np.asarray(keras_model.optimizer.learning_rate)),
+                      momentum=keras_model.optimizer.momentum)
 ### END HIDDEN TESTS
 
 # %%
