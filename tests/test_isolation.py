@@ -8,6 +8,7 @@ scores 0.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -18,7 +19,9 @@ import nbformat
 import pytest
 
 from autograder.course import Course
+from autograder.engine.devices import thread_caps
 from autograder.engine.sandbox import Limits, bubblewrap, sandboxed
+from autograder.engine.worker import WALL_FACTOR, SlotSettings
 from autograder.grade import grade
 from autograder.report import grades_table
 from autograder.simulate import solved_notebook
@@ -204,3 +207,87 @@ def test_each_kernel_gets_the_cpu_limit_the_long_lived_worker_does_not(tmp_path:
     assert (table.loc[honest, "score"] == 20).all(), table.loc[honest, "needs_look"].to_dict()
     assert table.loc["a_spinner", "score"] == 0
     assert "kernel died" in table.loc["a_spinner", "needs_look"]
+
+
+#: Leaves marks everywhere a later student of the same sandbox might look.
+LEAVES_MARKS = """
+import ctypes, os
+for path in ('/left', '/etc/left', '/dev/left', '/dev/shm/left'):
+    try:
+        open(path, 'w').write('x')
+    except OSError:
+        pass
+os.makedirs('/tmp/locked/inner', exist_ok=True)
+open('/tmp/locked/inner/big', 'wb').write(bytes(1 << 20))
+os.chmod('/tmp/locked/inner', 0)
+os.chmod('/tmp/locked', 0)
+libc = ctypes.CDLL(None)
+libc.msgget(1234, 0o1666)
+libc.shmget(4321, 4096, 0o1666)
+rt = ctypes.CDLL('librt.so.1')
+rt.mq_open(b'/left', os.O_CREAT | os.O_RDWR, 0o600, None)
+"""
+
+#: Looks for what an earlier student left, and prints it.
+FINDS_MARKS = """
+import json, os
+found = [p for p in ('/left', '/etc/left', '/dev/left', '/dev/shm/left', '/tmp/locked',
+                     '/dev/mqueue/left') if os.path.lexists(p)]
+found += [kind for kind in ('msg', 'shm', 'sem')
+          if open(f'/proc/sysvipc/{kind}').read().splitlines()[1:]]
+print('FOUND ' + json.dumps(found))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bubblewrap() is None, reason="needs bubblewrap for the sandbox")
+def test_nothing_a_student_leaves_in_the_sandbox_reaches_the_next(tmp_path: Path):
+    folder = tmp_path / "subs"
+    for student, prelude in (("a_leaves", LEAVES_MARKS), ("b_finds", FINDS_MARKS)):
+        (folder / student).mkdir(parents=True)
+        nbformat.write(_attacker(prelude), folder / student / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", folder, cell_timeout=60, jobs=1, progress=False)  # one sandbox, in order
+    nb = nbformat.read(course.work / "autograded" / "b_finds" / "lab1" / "lab1.ipynb", as_version=4)
+    printed = "".join(str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert json.loads(printed.split("FOUND ", 1)[1].splitlines()[0]) == []
+
+
+#: Sleeps in the kernel while two children burn the CPU; when the cell is stopped, prints
+#: how much CPU time the children had used by then, and after how many seconds.
+BURNS_IN_CHILDREN = """
+import os, subprocess, sys, time
+burners = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(2)]
+start = time.monotonic()
+try:
+    while True:
+        time.sleep(1)
+except KeyboardInterrupt:
+    used = 0.0
+    for burner in burners:  # alive, or a zombie the grader killed: its stat still counts
+        fields = open(f'/proc/{burner.pid}/stat').read().rsplit(')', 1)[1].split()
+        used += (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+        burner.kill()
+    print(f'CHILDREN USED {used:.1f} AFTER {time.monotonic() - start:.1f}')
+    raise
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bubblewrap() is None, reason="needs bubblewrap for the sandbox")
+def test_a_cell_budget_counts_the_processes_the_kernel_starts(tmp_path: Path):
+    """The kernel sleeps while its children burn the CPU: the cell is stopped once they used
+    its budget, not by the wall-clock guard (ten times the budget)."""
+    folder = tmp_path / "subs"
+    (folder / "burns").mkdir(parents=True)
+    nbformat.write(_attacker(BURNS_IN_CHILDREN), folder / "burns" / "lab1.ipynb")
+    course = Course(ROOT, tmp_path / "work")
+    grade(course, "lab1", folder, cell_timeout=3, jobs=1, progress=False)
+    nb = nbformat.read(course.work / "autograded" / "burns" / "lab1" / "lab1.ipynb", as_version=4)
+    printed = "".join(str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []))
+    used, _, after = printed.split("CHILDREN USED ", 1)[1].split()[:3]
+    budget = 3 * SlotSettings(env=thread_caps(1)).kernel_threads  # cell_timeout x threads
+    guard = 3 * WALL_FACTOR
+    assert float(used) >= 0.9 * budget and float(after) < 0.75 * guard, (
+        f"children used {used} CPU s of a {budget} s budget; stopped after {after} s "
+        f"(the wall-clock guard is {guard} s)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import importlib
 import json
 import os
@@ -66,10 +67,26 @@ def _sweep(options: argparse.Namespace) -> None:
     """Between submissions: no process but this one, empty writable folders."""
     if options.sandboxed:
         kill_strays({os.getpid()})
-        for folder in ("/tmp", "/dev/shm"):
+        for folder in ("/tmp", "/dev/shm", "/dev/mqueue"):  # files, POSIX shm and queues
             wipe(Path(folder))
+        _remove_sysv_ipc()
     wipe(Path(options.box))
     make_box(Path(options.box))
+
+
+def _remove_sysv_ipc() -> None:
+    """Remove every System V message queue, semaphore set and shared-memory segment of the
+    sandbox's IPC namespace (the next student would find them)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    for kind, remove in (("msg", lambda i: libc.msgctl(i, ipc_rmid, None)),
+                         ("sem", lambda i: libc.semctl(i, 0, ipc_rmid)),
+                         ("shm", lambda i: libc.shmctl(i, ipc_rmid, None))):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]:
+                fields = line.split()
+                if len(fields) > 1 and fields[1].isdigit():
+                    remove(int(fields[1]))
 
 
 def device_runtime_started() -> str | None:

@@ -51,13 +51,14 @@ from autograder.engine.sandbox import (
     BOX,
     Limits,
     bubblewrap,
-    cpu_seconds,
+    descendants,
     host_pid,
     kernel_env,
     limiter,
     make_box,
     private_env,
     sandboxed,
+    tree_cpu_seconds,
     wipe,
 )
 
@@ -347,12 +348,18 @@ class ForkedExecute(Execute):
         return nb, resources
 
     async def _cpu_watchdog(self) -> None:
+        """Interrupt the cell once the sandbox's processes (the kernel and everything it
+        started, live or gone) used its CPU budget; stop what the kernel started first."""
         process = getattr(getattr(self.km, "provisioner", None), "process", None)
         if process is None or self.cell_cpu_seconds <= 0:
             return
-        start = cpu_seconds(process.pid)
-        while cpu_seconds(process.pid) - start < self.cell_cpu_seconds:
+        root = _zygote.proc.pid if _zygote is not None and _zygote.proc is not None else process.pid
+        start = tree_cpu_seconds(root)
+        while tree_cpu_seconds(root) - start < self.cell_cpu_seconds:
             await asyncio.sleep(0.25)
+        for pid in descendants(process.pid):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
         await self.km.interrupt_kernel()
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):

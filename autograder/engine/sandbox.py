@@ -127,7 +127,8 @@ def sandboxed(command: list[str], runtime: Path, limits: Limits, read_only: Iter
     # on top of the private /tmp, not hidden by it.
     size = str(limits.disk_mb * 1024 * 1024)
     args += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp",
-             "--size", size, "--tmpfs", str(BOX), "--tmpfs", "/dev/shm"]
+             "--size", size, "--tmpfs", str(BOX), "--size", size, "--tmpfs", "/dev/shm",
+             "--mqueue", "/dev/mqueue"]
     for path in visible_paths(read_only):
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]
@@ -135,7 +136,10 @@ def sandboxed(command: list[str], runtime: Path, limits: Limits, read_only: Iter
             args += ["--ro-bind", path, path]
     for device in device_files:
         args += ["--dev-bind", device, device]
-    args += ["--bind", str(runtime), str(runtime), "--unshare-net", "--unshare-pid",
+    # Last: the sandbox's own root and /dev become read-only, so nothing is written (or left
+    # for the next student) outside the size-limited, wiped folders above.
+    args += ["--bind", str(runtime), str(runtime), "--remount-ro", "/dev", "--remount-ro", "/",
+             "--unshare-net", "--unshare-pid",
              "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL", "--die-with-parent",
              "--new-session", "--chdir", "/"]
     return [*args, *command]
@@ -197,11 +201,24 @@ def kill_strays(spared: set[int]) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
+def _open_up(folder: str) -> None:
+    """Give the owner back every right on ``folder`` and on each folder below it (a kernel may
+    make folders unreadable, mode 000: an owner needs no capability to undo that)."""
+    todo = [folder]
+    while todo:
+        path = todo.pop()
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700)
+            todo += [e.path for e in os.scandir(path) if e.is_dir(follow_symlinks=False)]
+
+
 def wipe(folder: Path) -> None:
     """Remove everything inside ``folder`` (never following links), keeping the folder."""
     with contextlib.suppress(FileNotFoundError):
+        os.chmod(folder, os.stat(folder).st_mode | 0o700)
         for entry in os.scandir(folder):
             if entry.is_dir(follow_symlinks=False):
+                _open_up(entry.path)
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
@@ -232,11 +249,35 @@ def host_pid(ancestor: int, inner: int) -> int | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, every thread) the host process ``pid`` has used so far."""
+def _stat_fields(pid: int) -> list[str]:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return []
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def descendants(root: int) -> list[int]:
+    """The live processes below host process ``root`` (children, their children...)."""
+    children: dict[int, list[int]] = {}
+    for pid in _live_pids():
+        fields = _stat_fields(pid)
+        if fields:
+            children.setdefault(int(fields[1]), []).append(pid)
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time used by ``root`` and every process below it, live or already reaped (a reaped
+    child's time is in its parent's count): what a budget for a sandbox's work must count."""
+    total = 0
+    for pid in (root, *descendants(root)):
+        fields = _stat_fields(pid)
+        if fields:
+            total += sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return total / os.sysconf("SC_CLK_TCK")
