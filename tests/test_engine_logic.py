@@ -474,7 +474,8 @@ SECRETS = {"AWS_SECRET_ACCESS_KEY": "s3cr3t", "NN_COURSE_DB": "postgresql://u:pw
            "PYTHONPATH": "/work/main/solutions", "PYTHONSTARTUP": "/tmp/x.py",
            "SSH_AUTH_SOCK": "/tmp/agent",
            SETTINGS_ENV: "{}", PRELOAD_ENV: "numpy", "VIRTUAL_ENV": "/work/main/.venv",
-           "PYTHONHOME": "/x", "JUPYTER_CONFIG_DIR": "/root/.jupyter", "lang": "C"}
+           "PYTHONHOME": "/x", "JUPYTER_CONFIG_DIR": "/root/.jupyter", "lang": "C",
+           "TF_TOKEN_app_terraform_io": "tf-secret", "LC_NOTE": "an instructor's note"}
 
 
 def test_kernel_env_keeps_the_allow_list_and_drops_everything_else() -> None:

@@ -41,8 +41,9 @@ COURSE_PACKAGES = ("autograder", "nnkit", "coursedata")
 #: Inside the sandbox: the kernel's private, size-limited folder (wiped between submissions).
 BOX = Path("/box")
 
-#: Environment variables a kernel may see (with :data:`ALLOWED_PREFIXES`); nothing else of the
-#: instructor's environment reaches student code.
+#: Environment variables a kernel may see, by exact name (a prefix would admit an instructor's
+#: ``TF_TOKEN_...`` or an ``LC_`` note); nothing else of the instructor's environment reaches
+#: student code.
 ALLOWED_ENV = frozenset({
     "PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "JUPYTER_RUNTIME_DIR",
     "IPYTHONDIR", "MPLCONFIGDIR", "NUMBA_CACHE_DIR", "KERAS_HOME", "XDG_CACHE_HOME",
@@ -52,8 +53,12 @@ ALLOWED_ENV = frozenset({
     "XLA_FLAGS", "JAX_PLATFORMS", "PYTORCH_CUDA_ALLOC_CONF", "LD_LIBRARY_PATH", "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
     "NN_COURSE_FAST", "NN_COURSE_CACHE",
+    "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "LC_MONETARY", "LC_MESSAGES",
+    "LC_PAPER", "LC_NAME", "LC_ADDRESS", "LC_TELEPHONE", "LC_MEASUREMENT", "LC_IDENTIFICATION",
+    "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "TF_FORCE_GPU_ALLOW_GROWTH",
+    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "TF_GPU_ALLOCATOR", "TF_DETERMINISTIC_OPS",
+    "TF_XLA_FLAGS",
 })
-ALLOWED_PREFIXES = ("LC_", "TF_")
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def bubblewrap() -> str | None:
 
 def kernel_env(env: dict[str, str]) -> dict[str, str]:
     """``env`` reduced to the variables a kernel may see."""
-    return {k: v for k, v in env.items() if k in ALLOWED_ENV or k.startswith(ALLOWED_PREFIXES)}
+    return {k: v for k, v in env.items() if k in ALLOWED_ENV}
 
 
 def private_env(box: Path) -> dict[str, str]:
