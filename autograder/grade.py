@@ -58,6 +58,7 @@ from autograder.engine import (
 )
 from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.profile import Profile
+from autograder.roster import read_identities
 from autograder.submissions import Submission, find_submissions, tampering
 
 _warned_no_sandbox = False
@@ -263,7 +264,7 @@ def find_work(course: Course, lab: str, folder: Path, settings: GradeSettings) -
     lab version (all of them with ``regrade``)."""
     course.require_lab(lab)
     source = course.source_notebooks(lab)[0]
-    submissions = find_submissions(folder, source.name)
+    submissions = find_submissions(folder, source.name, read_identities(course, lab))
     judge = judge_source(course.solutions, lab)
     if judge:
         try:

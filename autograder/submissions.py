@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,26 +125,32 @@ def _pick(student: str, name: str, notebooks: list[Path], expected: str) -> Subm
     return _read(student, name, named[0])
 
 
-def _entry(path: Path, expected: str) -> Submission:
+def _entry(path: Path, expected: str, known: Collection[str]) -> Submission:
     name = path.name
+
+    def student(text: str) -> str:
+        return text if text in known else safe_id(text)
+
     if regular_kind(path) == "a folder":
-        return _pick(safe_id(name), name, _notebooks_in(path), expected)
+        return _pick(student(name), name, _notebooks_in(path), expected)
     stem = name.removesuffix(".ipynb")
     if regular_kind(path) is None and not name.endswith(".ipynb"):
-        return Submission(safe_id(stem), name, None, f"not a notebook: {name}")
-    return _read(safe_id(stem), name, path)
+        return Submission(student(stem), name, None, f"not a notebook: {name}")
+    return _read(student(stem), name, path)
 
 
-def find_submissions(folder: Path, expected: str) -> list[Submission]:
+def find_submissions(folder: Path, expected: str, known: Collection[str] = ()) -> list[Submission]:
     """One :class:`Submission` per student found in ``folder`` (hidden files aside); two
-    entries that belong to the same student give one submission that says so."""
+    entries that belong to the same student give one submission that says so. A folder named
+    by an id in ``known`` (the ids ``collect`` gave) keeps that id; any other name is mapped
+    with :func:`~autograder.ids.safe_id`."""
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder of submissions at {folder}")
     by_student: dict[str, list[Submission]] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.name == "__MACOSX":
             continue
-        sub = _entry(path, expected)
+        sub = _entry(path, expected, known)
         by_student.setdefault(sub.student, []).append(sub)
     found = []
     for student, subs in by_student.items():

@@ -191,3 +191,33 @@ def test_collect_records_identities_and_takes_a_deadline_with_a_time_zone(tmp_pa
     assert "1 notebook(s)" in capsys.readouterr().out
     table = (work / "identities" / "lab1.csv").read_text(encoding="utf-8")
     assert "doejane,doejane,canvas,12345,678,2026-03-01T10:00:00," in table and "yes" in table
+
+
+@pytest.mark.slow
+def test_one_id_per_student_from_a_moodle_zip_through_grade_and_report(tmp_path: Path):
+    """Names with spaces, accents and apostrophes: the id collect gives is the id grade
+    records, report shows with the person's name, and the LMS files are keyed by."""
+    import nbformat
+
+    from autograder.course import Course
+    from autograder.report import grades_table
+    from autograder.roster import read_identities
+    from autograder.simulate import solved_notebook
+    from tests.conftest import ROOT
+
+    solved = nbformat.writes(solved_notebook(ROOT / "solutions" / "lab1" / "lab1.ipynb",
+                                             ROOT / "labs" / "lab1" / "lab1.ipynb")).encode()
+    names = ["García López Eve", "Zoë Li", "Seán O'Brien"]
+    source = _zip(tmp_path / "moodle.zip", {
+        f"{name}_{4000 + i}_assignsubmission_file_/lab1.ipynb": (solved, MARCH)
+        for i, name in enumerate(names)})
+    work = tmp_path / "work"
+    assert main(["--work", str(work), "collect", "lab1", str(source)]) == 0
+    assert main(["--work", str(work), "grade", "lab1", str(work / "incoming" / "lab1"),
+                 "--jobs", "2"]) == 0
+    course = Course(ROOT, work)
+    who = read_identities(course, "lab1")
+    table = grades_table(course, "lab1").set_index("student_id")
+    assert set(table.index) == set(who) and len(who) == 3
+    assert sorted(who[s].original for s in table.index) == sorted(names)
+    assert (table["score"] == 20).all()
