@@ -103,6 +103,8 @@ def test_wrong_evidence_fails_with_a_reason_that_hides_the_expected_values():
     ([], "did not report"),
     ([new_output("error", ename="NameError", evalue="name 'f' is not defined", traceback=[])],
      "NameError"),
+    ([new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[])],
+     "ran past its time limit"),
     ([_evidence("t", y=[1, 2, 3, 4]), _evidence("t", y=[1, 2, 3, 4])], "more than once"),
     ([_evidence("other", y=[1, 2, 3, 4])], "another test"),
     ([new_output("stream", name="stdout", text=f"{MARK}t {'[' * 100000}\n")], "could not be read"),

@@ -50,24 +50,27 @@ def _evidence(printed: str, test: str) -> tuple[list[str], str]:
     return own if len(own) == len(found) else found + ["$other"], "".join(kept)
 
 
-def _stopped(outputs: list) -> str:
+def _stopped(outputs: list, budget: float) -> str:
     errors = [o for o in outputs if o.get("output_type") == "error"]
     if not errors:
         return "the test did not report its evidence"
     error = errors[-1]
+    if error.get("ename") == "KeyboardInterrupt":
+        return f"this cell ran past its time limit ({budget:g} CPU seconds) and was stopped"
     return f"the test stopped before it reported: {str(error.get('ename'))[:80]}: " \
            f"{str(error.get('evalue'))[:300]}"
 
 
-def judge_cell(cell: NotebookNode, judge: Judge, seed: int) -> str | None:
-    """Judge one executed test cell and rewrite its outputs; return why it failed, if it did."""
+def judge_cell(cell: NotebookNode, judge: Judge, seed: int, budget: float = 0.0) -> str | None:
+    """Judge one executed test cell and rewrite its outputs; return why it failed, if it did.
+    ``budget`` is the cell's CPU time limit (for the message of a cell that ran past it)."""
     test = _grade_id(cell)
     outputs = cell.get("outputs", [])
     printed = "".join(str(o.get("text", "")) for o in outputs
                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
     lines, kept = _evidence(printed, test)
     if not lines:
-        reason = _stopped(outputs)
+        reason = _stopped(outputs, budget)
     elif len(lines) > 1:
         reason = "the test reported its evidence more than once, or for another test"
     else:
@@ -79,9 +82,10 @@ def judge_cell(cell: NotebookNode, judge: Judge, seed: int) -> str | None:
     return reason
 
 
-def judge_notebook(nb: NotebookNode, judge: Judge, seed: int) -> dict[str, str | None]:
+def judge_notebook(nb: NotebookNode, judge: Judge, seed: int,
+                   budget: float = 0.0) -> dict[str, str | None]:
     """Remove the planted cell from the executed ``nb`` and judge every test cell the judge
     covers; return each one's reason (``None``: passed)."""
     nb.cells = [c for c in nb.cells if _KEY not in c.metadata]
-    return {_grade_id(cell): judge_cell(cell, judge, seed) for cell in nb.cells
+    return {_grade_id(cell): judge_cell(cell, judge, seed, budget) for cell in nb.cells
             if _grade_id(cell) in judge.checks}

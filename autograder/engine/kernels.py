@@ -336,7 +336,7 @@ class ForkedExecute(Execute):
         LAST_VERDICT = verdict(nb, canaries)
         LAST_DEVICE = probe.read(nb)
         if self.judge is not None:
-            judging.judge_notebook(nb, self.judge, self.seed)
+            judging.judge_notebook(nb, self.judge, self.seed, self.cell_cpu_seconds)
         first, last = self._first_cell or ran, self._last_cell or ran
         LAST_TIMINGS.update({
             "challenges and judging": planted - clock + time.perf_counter() - swept,
