@@ -234,11 +234,13 @@ def cmd_verify(course: Course, args: argparse.Namespace) -> int:
         print(f"{digest}  {args.lab} on {backend}: {state} "
               f"({proofs.Record.path(course.root, args.lab, backend).relative_to(course.root)})")
         return EXIT_OK
-    proof = prove(course, args.lab, mode=args.proof, keras_backend=args.backend, seed=args.seed)
+    proof = prove(course, args.lab, mode=args.proof, keras_backend=args.backend, seed=args.seed,
+                  plain=args.plain)
     _print_table([{"student": o.student, "hands in": o.what, "score": o.score, "max": o.max_score,
                    "cells lost": ", ".join(o.lost), "ok": "yes" if o.ok else "NO"}
                   for o in proof.outcomes])
-    print(f"\n{proof.kind} proof of {args.lab} on {proof.backend}, inputs {proof.digest[:12]}")
+    path = " with plain nbgrader (judged in the kernel)" if args.plain else ""
+    print(f"\n{proof.kind} proof of {args.lab} on {proof.backend}{path}, inputs {proof.digest[:12]}")
     for line in proof.contradictions:
         print(f"contradicts the record: {line}")
     if proof.recorded:
@@ -458,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "backends), every student where it does not")
     p.add_argument("--seed", type=int, default=None, help="which reference and mistakes a smoke "
                    "proof grades (default: from the checked-out commit)")
+    p.add_argument("--plain", action="store_true", help="grade with stock nbgrader, one notebook "
+                   "after the other, hidden tests judged in the kernel (the path plain nbgrader "
+                   "takes); a matching record must agree")
     p.set_defaults(func=cmd_verify, proof="full")
     p = sub.add_parser("validate", help="run a notebook's visible tests; exit 1 if any fails")
     p.add_argument("notebook")

@@ -16,19 +16,23 @@ the smoke proof where the default backend's record matches, and the whole class 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from tqdm import tqdm
 
 from autograder import proofs
 from autograder.course import Course, CourseError
 from autograder.engine import DEFAULT_BACKEND
 from autograder.engine import keras_backend as resolve_backend
 from autograder.grade import cell_scores, grade
+from autograder.nbgrader_api import check_result, nbgrader_api
 from autograder.simulate import (
     PATCHING_PRELUDE,
     filled_notebook,
@@ -130,18 +134,56 @@ def simulated_class(course: Course, lab: str, folder: Path,
     return {student: expectation for student, (expectation, _) in students.items()}
 
 
+@contextlib.contextmanager
+def _keras_backend_env(backend: str | None) -> Iterator[None]:
+    """``KERAS_BACKEND`` set to ``backend`` (if given) for the kernels started inside."""
+    old = os.environ.get("KERAS_BACKEND")
+    if backend:
+        os.environ["KERAS_BACKEND"] = backend
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = old
+
+
+def grade_plain(work: Course, lab: str, folder: Path, progress: bool = True) -> dict[str, str]:
+    """Grade the students in ``folder`` with stock nbgrader, one after the other: no sandbox,
+    and the hidden tests judged in the student's kernel (what plain ``nbgrader autograde``
+    does with this course's notebooks); return ``{student: why it failed}``."""
+    notebook = work.source_notebooks(lab)[0].name
+    api = nbgrader_api(work, release_dir=work.work / "release")
+    check_result(api.generate_assignment(lab, force=True), f"generate_assignment {lab}")
+    reasons = {}
+    for student in tqdm(sorted(p.name for p in folder.iterdir()), desc=f"plain nbgrader {lab}",
+                        unit="student", disable=not progress):
+        target = work.work / "submitted" / student / lab
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(folder / student / notebook, target / notebook)
+        result = api.autograde(lab, student)
+        if not result.get("success"):
+            reasons[student] = "nbgrader autograde failed"
+    return reasons
+
+
 def verify(course: Course, lab: str, progress: bool = True, keras_backend: str | None = None,
-           only: Collection[str] | None = None) -> list[Outcome]:
+           only: Collection[str] | None = None, plain: bool = False) -> list[Outcome]:
     """Grade the simulated class of ``lab`` (the students named in ``only``, default all) in a
     scratch folder, on ``keras_backend`` (default as :func:`~autograder.grade.grade`'s), and
-    judge each outcome."""
+    judge each outcome. ``plain`` grades with stock nbgrader instead (:func:`grade_plain`)."""
     course.require_lab(lab)
     scratch = Path(tempfile.mkdtemp(prefix=f"verify-{lab}-"))
     try:
         work = Course(course.root, scratch / "work")
         students = simulated_class(course, lab, scratch / "submissions", only)
-        reasons = grade(work, lab, scratch / "submissions", progress=progress,
-                        keras_backend=keras_backend)
+        if plain:
+            with _keras_backend_env(keras_backend):
+                reasons = grade_plain(work, lab, scratch / "submissions", progress)
+        else:
+            reasons = grade(work, lab, scratch / "submissions", progress=progress,
+                            keras_backend=keras_backend)
         outcomes = []
         for student, expected in students.items():
             scores = cell_scores(work, lab, student)
@@ -184,15 +226,18 @@ def _entry(outcome: Outcome) -> dict:
 
 
 def prove(course: Course, lab: str, mode: str = "full", keras_backend: str | None = None,
-          seed: int | None = None, progress: bool = True) -> Proof:
+          seed: int | None = None, progress: bool = True, plain: bool = False) -> Proof:
     """Verify ``lab`` as ``mode`` says: ``full`` (every student), ``record`` (every student,
     and a passing run written as the lab's record), ``smoke`` (the students of
     :func:`~autograder.proofs.smoke_students` for ``seed``, default the commit's) or ``auto``
     (smoke where the record matches on the default backend and on every other backend, full
     where the default backend's record is stale or missing). Outcomes of students a matching
-    record holds must equal it."""
+    record holds must equal it. ``plain`` grades with stock nbgrader (the record, made by the
+    grader, must agree; a plain proof is never recorded)."""
     if mode not in (*proofs.MODES, "smoke"):
         raise ValueError(f"unknown proof mode {mode!r}")
+    if plain and mode == "record":
+        raise CourseError("records are made by the grader: --record and --plain do not combine")
     course.require_lab(lab)
     backend = resolve_backend(keras_backend)
     digest = lab_digest(course, lab, backend)
@@ -202,7 +247,7 @@ def prove(course: Course, lab: str, mode: str = "full", keras_backend: str | Non
     if smoke:
         seed = proofs.commit_seed(course.root) if seed is None else seed
         only = proofs.smoke_students(simulated_students(course, lab), seed)
-    outcomes = verify(course, lab, progress=progress, keras_backend=backend, only=only)
+    outcomes = verify(course, lab, progress=progress, keras_backend=backend, only=only, plain=plain)
     proof = Proof(lab, backend, digest, "smoke" if smoke else "full", outcomes)
     if record is not None:
         proof.contradictions = record.contradictions({o.student: _entry(o) for o in outcomes})

@@ -197,3 +197,13 @@ def test_a_lab_chooses_how_much_a_failing_check_says(level, shown, hidden):
     assert reason.startswith(shown) and (not hidden or hidden not in reason)
     with pytest.raises(ValueError):
         Judge(feedback="everything")
+
+
+@pytest.mark.slow
+def test_plain_nbgrader_judges_in_the_kernel_with_the_same_rulings():
+    """The other path: stock nbgrader, no sandbox, the lab's judge loaded in the kernel."""
+    from autograder.verify import PATCHED, verify
+
+    outcomes = verify(Course(ROOT, ROOT / "grading"), "lab1", progress=False, plain=True,
+                      only={"solution", "release", "mistake01", PATCHED})
+    assert len(outcomes) == 4 and all(o.ok for o in outcomes), outcomes
