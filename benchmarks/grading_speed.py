@@ -1,6 +1,6 @@
 """Plain ``nbgrader autograde`` against ``autograder grade``, locally and on Dask, in one run.
 
-    python benchmarks/grading_speed.py [--labs lab1 lab2 lab3] [--size 42] [--no-dask]
+    python benchmarks/grading_speed.py [--labs lab1 lab2 lab3] [--sizes 12 36] [--no-dask]
 
 The class: for each lab, the solution, the untouched release and one student per catalogued
 mistake, repeated until it holds ``--size`` submissions (mixed quality). Every grader gets the
@@ -9,6 +9,10 @@ slots) and ``grade --cluster`` on a loopback Dask cluster (a scheduler and ``--j
 of one slot each, started before the clock starts, as a standing cluster would be). A last
 pass only executes each notebook (nbclient, no grading) to estimate what the notebooks
 themselves cost, so the overhead per submission can be told apart from the work.
+
+``grade`` is timed at two class sizes: the difference gives its marginal cost per submission,
+and what is left at zero submissions its fixed start-up cost (wall = start-up + n x marginal).
+Plain nbgrader and the notebooks alone are timed at the larger size only.
 """
 
 from __future__ import annotations
@@ -134,45 +138,58 @@ def execution_only(labs: list[str], submissions: Path) -> float:
     return total
 
 
+def _line(small: int, large: int, wall_small: float, wall_large: float) -> tuple[float, float]:
+    """(start-up s, marginal s per submission) of the line through the two timings."""
+    marginal = (wall_large - wall_small) / (large - small)
+    return wall_small - marginal * small, marginal
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--labs", nargs="+", default=["lab1", "lab2", "lab3"])
-    parser.add_argument("--size", type=int, default=42, help="submissions in the class")
+    parser.add_argument("--sizes", type=int, nargs=2, default=[12, 36], metavar=("SMALL", "LARGE"),
+                        help="the two class sizes grade is timed at")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-dask", dest="dask", action="store_false",
-                        help="leave out the Dask column")
+                        help="leave out the Dask rows")
     args = parser.parse_args()
+    small, large = sorted(args.sizes)
     course = Course(ROOT, ROOT / "grading")
     scratch = Path(tempfile.mkdtemp(prefix="grading-speed-"))
+    walls: dict[str, list[float]] = {}
     try:
-        counts = build_class(course, args.labs, args.size, scratch / "class")
-        print(f"class: {args.size} submissions ({counts}); {args.jobs} worker(s); "
-              f"{os.cpu_count()} core(s)")
-        plain = plain_nbgrader(args.labs, scratch / "class", scratch)
-        mine = ours(args.labs, scratch / "class", scratch / "ours", jobs=args.jobs)
-        if args.dask:
-            with dask_cluster(args.jobs) as address:
-                dask = ours(args.labs, scratch / "class", scratch / "dask", cluster=address)
+        for n in (small, large):
+            counts = build_class(course, args.labs, n, scratch / f"class{n}")
+            print(f"class of {n}: {counts}; {args.jobs} worker(s); {os.cpu_count()} core(s)")
+            walls.setdefault("autograder grade", []).append(
+                ours(args.labs, scratch / f"class{n}", scratch / f"ours{n}", jobs=args.jobs))
+            if args.dask:
+                with dask_cluster(args.jobs) as address:
+                    walls.setdefault(f"autograder grade --cluster ({args.jobs} Dask workers x 1 "
+                                     "slot)", []).append(
+                        ours(args.labs, scratch / f"class{n}", scratch / f"dask{n}", cluster=address))
+        plain = plain_nbgrader(args.labs, scratch / f"class{large}", scratch)
         with kernels_quiet():
-            alone = execution_only(args.labs, scratch / "class")
+            alone = execution_only(args.labs, scratch / f"class{large}") / large
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    n = args.size
-    rows = [["nbgrader autograde (serial)", f"{plain:.1f}", f"{60 * n / plain:.1f}", "1.00"],
-            ["autograder grade", f"{mine:.1f}", f"{60 * n / mine:.1f}", f"{plain / mine:.2f}"]]
-    if args.dask:
-        rows.append([f"autograder grade --cluster ({args.jobs} Dask workers x 1 slot)",
-                     f"{dask:.1f}", f"{60 * n / dask:.1f}", f"{plain / dask:.2f}"])
-    print(tabulate(rows, headers=["grader", "wall s", "submissions/min", "speed-up"],
+    rows = [["nbgrader autograde (serial)", "", f"{plain:.1f}", "", f"{plain / large - alone:.2f}",
+             "1.00"]]
+    lines = {}
+    for name, (w_small, w_large) in walls.items():
+        start_up, marginal = lines[name] = _line(small, large, w_small, w_large)
+        rows.append([name, f"{w_small:.1f}", f"{w_large:.1f}", f"{start_up:.1f}",
+                     f"{marginal * args.jobs - alone:.2f}", f"{plain / w_large:.2f}"])
+    print(tabulate(rows, headers=["grader", f"wall s ({small})", f"wall s ({large})",
+                                  "start-up s", "overhead s/submission", f"speed-up ({large})"],
                    tablefmt="github"))
-    overhead = (mine * args.jobs - alone) / n
-    print(f"\nnotebooks alone (nbclient, serial): {alone:.1f} s, {alone / n:.2f} s each")
-    print(f"overhead per submission in `grade` (wall x workers - notebooks alone) / n: "
-          f"{overhead:.2f} s")
-    if args.dask:
-        print(f"Dask backend's overhead per submission over the local pool (wall difference / n): "
-              f"{(dask - mine) / n:.2f} s")
+    print(f"\nnotebooks alone (nbclient, serial, fresh kernels): {alone:.2f} s each; overhead per "
+          "submission = marginal wall x workers - that")
+    start_up, marginal = lines["autograder grade"]
+    slots = 10 * 8
+    print(f"predicted for 500 submissions per lab on 10 workers of 8 cores ({slots} slots): "
+          f"{start_up + 500 * marginal * args.jobs / slots:.0f} s per lab")
 
 
 if __name__ == "__main__":
