@@ -149,6 +149,10 @@ def cmd_feedback(course: Course, args: argparse.Namespace) -> int:
 
     run = feedback_pages(course, args.lab, show_hidden=args.show_hidden, progress=True)
     print(f"wrote {len(run.written)} feedback file(s) under {course.work / 'feedback'}")
+    if run.explained:
+        print(f"{len(run.explained)} of them say why there is no graded notebook:")
+        for student, why in run.explained.items():
+            print(f"  {terminal_text(student)}: {terminal_text(why)}")
     if run.missing:
         print(f"{len(run.missing)} student(s) got no feedback page:")
         for student, why in run.missing.items():

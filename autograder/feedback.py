@@ -160,10 +160,22 @@ class FeedbackExporter(HTMLExporter):
 
 @dataclass
 class FeedbackRun:
-    """The pages written, and each student who got none with the reason."""
+    """The pages written; each student whose page can only say why there is no graded
+    notebook (``explained``), and each who got no page at all, with the reason."""
 
     written: list[Path] = field(default_factory=list)
+    explained: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
+
+
+def reason_page(lab: str, why: str) -> str:
+    """A feedback page for a hand-in with no graded notebook: the reason, in plain words."""
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\" />\n{_HEAD}"
+            f"<title>{html.escape(lab)}: no grade</title></head>\n<body>\n"
+            f"<h1>{html.escape(lab)}: your hand-in could not be graded</h1>\n"
+            f"<p>Score: 0. Why: {html.escape(why)}.</p>\n<p>Hand in the lab's notebook, named as "
+            "it was released, with every cell still in it; ask your instructor if this looks "
+            "wrong.</p>\n</body></html>\n")
 
 
 def _graded_students(course: Course, lab: str) -> list[str]:
@@ -191,18 +203,24 @@ def feedback_api(course: Course, show_hidden: bool = False) -> NbGraderAPI:
 def feedback_pages(course: Course, lab: str, show_hidden: bool = False,
                    progress: bool = False) -> FeedbackRun:
     """Write ``<work>/feedback/<student>/<lab>/*.html`` for every graded student, one at a
-    time (a progress bar when ``progress``); say why any student got no page."""
+    time (a progress bar when ``progress``): the graded notebook's page, or one that says why
+    there is none; say why any student got no page."""
     require_graded(course, lab)
     api = feedback_api(course, show_hidden)
     reasons = load_reasons(course, lab)
     run = FeedbackRun()
     for student in tqdm(_graded_students(course, lab), desc=f"feedback {lab}", unit="student",
                         disable=not progress):
-        if not (course.work / "autograded" / student / lab).is_dir():
-            run.missing[student] = reasons.get(student) or "no autograded notebook"
-            continue
         folder = course.work / "feedback" / student / lab
         shutil.rmtree(folder, ignore_errors=True)
+        if not (course.work / "autograded" / student / lab).is_dir():
+            why = reasons.get(student) or "no graded notebook"
+            folder.mkdir(parents=True)
+            page = folder / f"{lab}.html"
+            page.write_text(reason_page(lab, why), encoding="utf-8")
+            run.written.append(page)
+            run.explained[student] = why
+            continue
         result = api.generate_feedback(lab, student_id=student, force=True)
         pages = sorted(folder.glob("*.html"))
         if result.get("success") and pages:

@@ -12,7 +12,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder.cli import main
 from autograder.course import Course
-from autograder.feedback import HideHiddenTests
+from autograder.feedback import CSP, HideHiddenTests
 from autograder.report import grades_table
 from autograder.simulate import Mistake, solved_notebook
 
@@ -46,7 +46,7 @@ def test_a_student_cell_quoting_the_hidden_test_marker_is_left_as_written():
 def test_feedback_after_a_real_grading(course: Course, tmp_path: Path, capsys):
     """One grading of lab 1 with the kernels' plotting backend: the solution (its answer quoting
     the hidden-test marker) keeps full marks and its page shows its figures, no hidden test;
-    an empty hand-in is listed with its reason."""
+    an empty hand-in gets a page that gives its reason."""
     source = course.source_notebooks("lab1")[0]
     quote = Mistake("quotes the marker", "perceptron", "class Perceptron:",
                     f"{QUOTE}\nclass Perceptron:")
@@ -64,8 +64,10 @@ def test_feedback_after_a_real_grading(course: Course, tmp_path: Path, capsys):
     assert len(pngs) >= 3 and base64.b64decode(pngs[0]).startswith(b"\x89PNG")
     assert main([*work, "feedback", "lab1"]) == 0
     out = capsys.readouterr().out
-    assert "wrote 1 feedback file(s)" in out
-    assert "1 student(s) got no feedback page:\n  hal: missing notebook" in out
+    assert "wrote 2 feedback file(s)" in out
+    assert "1 of them say why there is no graded notebook:\n  hal: missing notebook" in out
+    why = (course.work / "feedback" / "hal" / "lab1" / "lab1.html").read_text(encoding="utf-8")
+    assert "could not be graded" in why and "missing notebook" in why and CSP in why
     page = (course.work / "feedback" / "ada" / "lab1" / "lab1.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page and "I wonder what they check" in page
     assert HIDDEN not in page
