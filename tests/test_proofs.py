@@ -206,7 +206,7 @@ def test_prove_replays_a_matching_record_and_fails_when_the_replay_disagrees(
     course = Course(tree, tree / "grading")
     graded: list[set[str] | None] = []
 
-    def fake_verify(course, lab, progress=True, keras_backend=None, only=None):
+    def fake_verify(course, lab, progress=True, keras_backend=None, only=None, plain=False):
         graded.append(None if only is None else set(only))
         return _graded(sorted(only or simulated_students(course, lab)), score)
 
