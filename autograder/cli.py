@@ -83,7 +83,7 @@ def _deadline(text: str | None) -> datetime | None:
 
 
 def cmd_collect(course: Course, args: argparse.Namespace) -> int:
-    from autograder.collect import KEPT, collect, identities
+    from autograder.collect import KEPT, UNTIMED, collect, identities
     from autograder.roster import read_roster, write_identities
 
     course.require_lab(args.lab)
@@ -93,6 +93,9 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
     entries = collect(args.lab, Path(args.source), dest, roster, deadline)
     _print_table([{"file": e.source, "student": e.who.original if e.who else "?",
                    "folder": e.student or "", "status": e.status} for e in entries])
+    if deadline and any(e.who and e.who.lms in UNTIMED for e in entries):
+        print("note: a Canvas zip carries no hand-in times (every entry has the download's); "
+              "lateness comes from Canvas's own _LATE mark, not from --deadline")
     table = write_identities(course, args.lab, identities(entries, deadline))
     kept = sum(e.status in KEPT for e in entries)
     if not kept:

@@ -9,7 +9,9 @@ Each student keeps the id the LMS or the folder gave (any text) for reports, and
 one-to-one folder name :func:`autograder.ids.safe_id` of it: two different students never share a
 folder, and a folder name never leaves ``dest``. Entries that escape SOURCE (``../x``, absolute
 paths), links, and files that name no student are refused with a reason; duplicates (the
-newest is kept), late files and students outside the roster are reported.
+newest is kept), late files and students outside the roster are reported. A Canvas zip stamps
+every entry with the time it was downloaded, so its hand-ins are late only when Canvas marked
+them ``_LATE``; folders and Moodle zips are late when their file time is past ``deadline``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from autograder.roster import Identity, Roster
 CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<sub>\d+)_.+$")
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_file_")
 OLDER = "duplicate (older copy, not kept)"
+#: LMS downloads whose entry times are the download's, not the hand-in's: lateness comes only
+#: from the LMS's own mark (Canvas's ``_LATE``).
+UNTIMED = ("canvas",)
 KEPT = ("ok", "late")
 
 
@@ -132,7 +137,8 @@ def _status(name: str, who: Who | None, data: bytes | str, roster: Roster | None
     if roster is not None and not roster.has(Identity(safe_id(who.original), who.original,
                                                      who.lms, who.user_id)):
         return "not on the roster"
-    return "late" if who.marked_late or (deadline and modified > deadline) else "ok"
+    by_time = deadline and modified > deadline and who.lms not in UNTIMED
+    return "late" if who.marked_late or by_time else "ok"
 
 
 def _name_students(entries: list[Entry]) -> None:
@@ -192,7 +198,7 @@ def collect(lab: str, source: Path, dest: Path, roster: Roster | None = None,
 def identities(entries: list[Entry], deadline: datetime | None) -> list[Identity]:
     """The :class:`Identity` of each student whose notebook :func:`collect` kept."""
     return [Identity(e.student, e.who.original, e.who.lms, e.who.user_id, e.who.submission_id,
-                     e.modified.isoformat(timespec="seconds"),
+                     "" if e.who.lms in UNTIMED else e.modified.isoformat(timespec="seconds"),
                      deadline.isoformat(timespec="seconds") if deadline else "",
                      e.status == "late")
             for e in entries if e.status in KEPT and e.student and e.who]

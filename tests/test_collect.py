@@ -60,7 +60,7 @@ def test_canvas_zip_keeps_identities_the_newest_copy_and_reports_the_rest(tmp_pa
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["doejane", "roebob"]
     found = {i.student: i for i in identities(entries, None)}
     assert (found["doejane"].user_id, found["doejane"].submission_id) == ("12345", "679")
-    assert found["doejane"].handed_in == "2026-03-02T10:00:00"
+    assert found["doejane"].handed_in == ""  # a Canvas zip's times are the download's
     assert found["roebob"].late and found["roebob"].lms == "canvas"
 
 
@@ -184,13 +184,24 @@ def test_bad_input_to_collect_is_one_line_and_exit_2(tmp_path: Path, capsys, mak
 
 def test_collect_records_identities_and_takes_a_deadline_with_a_time_zone(tmp_path: Path,
                                                                             capsys):
-    source = _zip(tmp_path / "canvas.zip", {"doejane_12345_678_lab1.ipynb": (NB, MARCH)})
+    source = _zip(tmp_path / "canvas.zip", {"doejane_12345_678_lab1.ipynb": (NB, MARCH),
+                                             "roebob_LATE_222_680_lab1.ipynb": (NB, MARCH)})
     work = tmp_path / "work"
     assert main(["--work", str(work), "collect", "lab1", str(source),
                  "--deadline", "2026-02-28T12:00+00:00"]) == 0
-    assert "1 notebook(s)" in capsys.readouterr().out
-    table = (work / "identities" / "lab1.csv").read_text(encoding="utf-8")
-    assert "doejane,doejane,canvas,12345,678,2026-03-01T10:00:00," in table and "yes" in table
+    out = capsys.readouterr().out
+    assert "2 notebook(s)" in out and "no hand-in times" in out
+    table = (work / "identities" / "lab1.csv").read_text(encoding="utf-8").splitlines()
+    doe = next(row for row in table if row.startswith("doejane,"))
+    roe = next(row for row in table if row.startswith("roebob,"))
+    assert doe.startswith("doejane,doejane,canvas,12345,678,,") and not doe.endswith("yes")
+    assert roe.endswith("yes"), "late only where Canvas marked it so, whatever the zip's times"
+    source = _zip(tmp_path / "moodle.zip", {
+        "Jane Doe_4242_assignsubmission_file_/lab1.ipynb": (NB, MARCH)})
+    assert main(["--work", str(work), "collect", "lab2", str(source),
+                 "--deadline", "2026-02-28T12:00+00:00"]) == 0
+    moodle = (work / "identities" / "lab2.csv").read_text(encoding="utf-8")
+    assert "2026-03-01T10:00:00" in moodle and moodle.rstrip().endswith("yes")
 
 
 @pytest.mark.slow
