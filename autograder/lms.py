@@ -11,7 +11,10 @@ changes that assignment and nothing else. Students are joined on Canvas's user i
 ``Identifier`` (``Participant 4242``), ``Full name``, ``Email address``, ``Grade``, ``Maximum
 Grade``...; the worksheet comes back with ``Grade`` filled, for *Upload grading worksheet*.
 Students are joined on the participant id, which ``collect`` keeps from the bulk download's
-folder names, else on the full name or e-mail address.
+folder names, else on the full name or e-mail address. Where the worksheet has a ``Feedback
+comments`` column, each graded student's row gets a comment (unless the instructor wrote one):
+the score, and for a hand-in that earned nothing for a reason of its own (no notebook, a dead
+kernel...) that reason.
 
 Scores are scaled to the LMS's points when they differ from the lab's. Students the export has
 but the grader does not keep the export's value.
@@ -30,6 +33,8 @@ from autograder.roster import Identity, key
 
 CANVAS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section")
 LMS_NAMES = ("canvas", "moodle")
+#: The grading worksheet's column for feedback comments (Moodle's "Feedback comments" plugin).
+MOODLE_COMMENTS = "Feedback comments"
 
 
 @dataclass
@@ -137,8 +142,24 @@ def fill_moodle(export: Path, lab: str, grades: pd.DataFrame,
             got = scores.loc[student]
             table.at[i, "Grade"] = _score(got["score"], got["max_score"],
                                           row.get("Maximum Grade", ""))
+            old = str(row.get(MOODLE_COMMENTS, "") or "")
+            if MOODLE_COMMENTS in table.columns and (not old.strip() or old.startswith(_OURS)):
+                table.at[i, MOODLE_COMMENTS] = comment(got["score"], got["max_score"],
+                                                       str(got.get("needs_look", "") or ""))
             filled.add(student)
     return Filled(table, "Grade", len(filled), sorted(set(scores.index) - filled))
+
+
+_OURS = "Autograded:"
+
+
+def comment(score: float, max_score: float, reason: str) -> str:
+    """What a student reads beside their grade in the LMS (an instructor's own comment in the
+    worksheet is kept instead)."""
+    text = f"{_OURS} {score:g} of {max_score:g} points."
+    if reason and not score:
+        text += f" No points because: {reason}."
+    return text + " Your feedback page shows what each test checked."
 
 
 def fill(lms: str, export: Path, lab: str, grades: pd.DataFrame,

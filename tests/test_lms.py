@@ -96,6 +96,8 @@ def test_moodle_round_trip(course: Course, tmp_path: Path):
     assert list(rows[0]) == next(csv.reader([MOODLE_WORKSHEET.splitlines()[0]]))
     assert [(r["Identifier"], r["Grade"]) for r in rows] == [
         ("Participant 4242", "75"), ("Participant 4243", "100"), ("Participant 4244", "")]
+    assert rows[0]["Feedback comments"].startswith("Autograded: 15 of 20 points.")
+    assert rows[2]["Feedback comments"] == ""  # not graded here: the export's value stays
 
 
 @pytest.mark.parametrize(("lms", "text", "message"), [
@@ -111,3 +113,12 @@ def test_a_wrong_export_is_one_line_and_exit_2(course: Course, tmp_path: Path, c
                  str(_export(tmp_path, text))]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_a_zero_for_a_reason_of_its_own_says_so_in_the_lms_comment():
+    from autograder.lms import comment
+
+    zero = comment(0.0, 20.0, "missing notebook: no lab1.ipynb was handed in")
+    assert zero.startswith("Autograded: 0 of 20 points.") and "because: missing notebook" in zero
+    assert "because" not in comment(0.0, 20.0, "")
+    assert "because" not in comment(12.5, 20.0, "similar to another hand-in")
