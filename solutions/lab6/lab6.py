@@ -164,19 +164,18 @@ f4 = mfcc_features(wave_val[:2], SAMPLE_RATE, 5, ("mean", "std", "delta_mean", "
 expect_shape(f4, (2, 20), "mfcc_features(2 notes, n_mfcc=5), four summaries")
 expect_shape(mfcc_features(wave_val[0], SAMPLE_RATE, 8), (1, 16), "mfcc_features of one waveform")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab6", "test_mfcc_shape")
 
-_rng = np.random.default_rng(606)
-_w64 = _rng.normal(0.0, 0.1, size=(2, 9000))  # float64 input must still give float32
-_f = mfcc_features(_w64, 24000, 6, ("std", "delta_std", "mean"))
-nnkit.grading.expect_shape(_f, (2, 18), "mfcc_features(2 waveforms, n_mfcc=6, three summaries)")
-nnkit.grading.expect(np.asarray(_f).dtype == np.float32, "mfcc_features must return float32")
-_m = librosa.feature.mfcc(y=_w64, sr=24000, n_mfcc=6)
-nnkit.grading.expect_close(_f[:, 12:], _m.mean(axis=-1), "the third block ('mean') of summary "
-                           "('std', 'delta_std', 'mean'): one block per name, in the order given",
-                           rtol=1e-4, atol=1e-3)
-_f1 = mfcc_features(_w64[0].astype(np.float32), 24000, 4, ("delta_mean",))
-nnkit.grading.expect_shape(_f1, (1, 4), "mfcc_features of one waveform, one summary")
+
+def _features(key, rows, sr, n_mfcc, summary):
+    waves = _c["waves"][key] if rows is None else _c["waves"][key][rows]
+    if summary is None:
+        return mfcc_features(waves, sr, n_mfcc)
+    return mfcc_features(waves, sr, n_mfcc, tuple(summary))
+
+
+nnkit.evidence.report("lab6", "test_mfcc_shape", features=[_features(*_call) for _call in _c["calls"]])
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_mfcc_values", "locked": true, "points": 3, "schema_version": 3, "solution": false}
@@ -186,34 +185,18 @@ expect_close(mfcc_features(wave_val[:2], SAMPLE_RATE, 13, ("mean",)), m.mean(axi
 expect_close(mfcc_features(wave_val[:2], SAMPLE_RATE, 13)[:, :13], m.mean(axis=-1),
              "the first block of the default summary ('mean', 'std')", rtol=1e-4, atol=1e-3)
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+_c = nnkit.evidence.challenge("lab6", "test_mfcc_values")
 
 
-def _reference_mfcc(w, sr, n, summary):
-    w = np.atleast_2d(np.asarray(w))
-    m = librosa.feature.mfcc(y=w, sr=sr, n_mfcc=n)
-    d = librosa.feature.delta(m)
-    parts = {"mean": m.mean(axis=-1), "std": m.std(axis=-1),
-             "delta_mean": d.mean(axis=-1), "delta_std": d.std(axis=-1)}
-    return np.concatenate([parts[k] for k in summary], axis=1)
+def _features(key, rows, sr, n_mfcc, summary):
+    waves = _c["waves"][key] if rows is None else _c["waves"][key][rows]
+    if summary is None:
+        return mfcc_features(waves, sr, n_mfcc)
+    return mfcc_features(waves, sr, n_mfcc, tuple(summary))
 
 
-_rng = np.random.default_rng(2718)
-_t = np.arange(12000) / 22050
-_w = np.stack([np.sin(2 * np.pi * _rng.uniform(100, 900) * _t) * np.exp(-_rng.uniform(0.5, 6) * _t)
-               + _rng.normal(0, 0.01, _t.size) for _ in range(3)]).astype(np.float32)
-for _summary, _n in [(("mean", "std", "delta_mean", "delta_std"), 9), (("delta_std", "std"), 15)]:
-    nnkit.grading.expect_close(mfcc_features(_w, 22050, _n, _summary),
-                               _reference_mfcc(_w, 22050, _n, _summary),
-                               f"mfcc_features at sr=22050, n_mfcc={_n}, summary={_summary}",
-                               rtol=1e-4, atol=1e-3)
-_i = _rng.choice(len(wave_test), 2, replace=False)
-nnkit.grading.expect_close(mfcc_features(wave_test[_i], SAMPLE_RATE, 20, ("delta_mean", "mean")),
-                           _reference_mfcc(wave_test[_i], SAMPLE_RATE, 20, ("delta_mean", "mean")),
-                           "mfcc_features on test notes", rtol=1e-4, atol=1e-3)
-nnkit.grading.expect_close(mfcc_features(_w[1], 22050, 9, ("std",)),
-                           _reference_mfcc(_w[1:2], 22050, 9, ("std",)),
-                           "mfcc_features of a single waveform", rtol=1e-4, atol=1e-3)
+nnkit.evidence.report("lab6", "test_mfcc_values", features=[_features(*_call) for _call in _c["calls"]])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -300,49 +283,32 @@ expect_close(Z_train.mean(axis=0), np.zeros(X_train.shape[1]),
 expect_close(Z_train.std(axis=0), np.ones(X_train.shape[1]),
              "column stds of the standardised training set", atol=1e-4)
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-_rng = np.random.default_rng(61)
-_A = _rng.normal(5.0, 3.0, size=(12, 4)) * np.array([1.0, 100.0, 0.01, 7.0])
-_B = _rng.normal(-2.0, 9.0, size=(6, 4))
-_C = _rng.normal(40.0, 0.5, size=(3, 4))
-_A0, _B0, _C0 = _A.copy(), _B.copy(), _C.copy()
+_c = nnkit.evidence.challenge("lab6", "test_standardize")
+_A, _B, _C = _c["A"].copy(), _c["B"].copy(), _c["C"].copy()
 _out = standardize(_A, _B, _C)
-nnkit.grading.expect(len(_out) == 3,
-                     f"standardize(train, a, b) must return 3 arrays, got {len(_out)}")
-_m, _s = _A0.mean(axis=0), _A0.std(axis=0)
-nnkit.grading.expect_close(_out[0], (_A0 - _m) / _s, "standardised training set",
-                           rtol=1e-5, atol=1e-5)
-nnkit.grading.expect_close(_out[1], (_B0 - _m) / _s,
-                           "second array, scaled with the training statistics",
-                           rtol=1e-5, atol=1e-5)
-nnkit.grading.expect_close(_out[2], (_C0 - _m) / _s,
-                           "third array, scaled with the training statistics",
-                           rtol=1e-5, atol=1e-5)
-nnkit.grading.expect_equal(_A, _A0, "standardize must not modify the training set")
-nnkit.grading.expect_equal(_B, _B0, "standardize must not modify the other arrays")
-nnkit.grading.expect_own_code(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "standardize")
+nnkit.evidence.report("lab6", "test_standardize",
+                      Z_train_shape=np.shape(Z_train), X_train_shape=np.shape(X_train),
+                      Z_test_shape=np.shape(Z_test), X_test_shape=np.shape(X_test),
+                      Z_train_head=np.asarray(Z_train)[:2],
+                      Z_train_mean=np.asarray(Z_train, dtype=float).mean(axis=0),
+                      Z_train_std=np.asarray(Z_train, dtype=float).std(axis=0),
+                      out=_out, A_after=_A, B_after=_B,
+                      uses=nnkit.grading.library_uses(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax")))
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_standardize_edge", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-_rng = np.random.default_rng(62)
-_A = _rng.normal(size=(9, 3)).astype(np.float32)
-_A[:, 1] = 4.0  # a constant column
-_B = _rng.normal(size=(1, 3)).astype(np.float32)  # a single later example
-_As, _Bs = standardize(_A, _B)
-_m, _s = _A.astype(float).mean(axis=0), _A.astype(float).std(axis=0)
-_s[1] = 1.0
-nnkit.grading.expect_close(_As, (_A - _m) / _s, "training set with a constant column",
-                           rtol=1e-5, atol=1e-5)
-nnkit.grading.expect_close(_Bs, (_B - _m) / _s, "one later example, constant column divided by 1",
-                           rtol=1e-5, atol=1e-5)
-nnkit.grading.expect(np.asarray(_Bs).dtype == np.float32, "standardize must return float32")
-(_only,) = standardize(_A)
-nnkit.grading.expect_close(_only, (_A - _m) / _s, "standardize(train) alone", rtol=1e-5, atol=1e-5)
-nnkit.grading.expect_own_code(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "standardize")
+_c = nnkit.evidence.challenge("lab6", "test_standardize_edge")
+_As, _Bs = standardize(_c["A"].copy(), _c["B"].copy())
+nnkit.evidence.report("lab6", "test_standardize_edge", As=_As, Bs=_Bs,
+                      alone=standardize(_c["A"].copy()),
+                      uses=nnkit.grading.library_uses(standardize, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax")))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -397,54 +363,31 @@ expect(model.count_params() == 80 * 64 + 64 + 64 * 10 + 10,
        f"expected {80 * 64 + 64 + 64 * 10 + 10} parameters, got {model.count_params()}")
 expect(getattr(model, "optimizer", None) is not None, "build_model must compile the model")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+
+_c = nnkit.evidence.challenge("lab6", "test_build_model")
 
 
-def _check_model(model, n_features, n_classes, hidden, dropout, l2, lr):
-    want = []
-    for _ in hidden:
-        want += ["Dense"] + (["Dropout"] if dropout > 0 else [])
-    want.append("Dense")
-    got = [type(layer).__name__ for layer in model.layers]
-    nnkit.grading.expect(got == want, f"layers for hidden={hidden}, dropout={dropout}: "
-                                      f"expected {want}, got {got}")
-    nnkit.grading.expect(tuple(model.input_shape) == (None, n_features),
-                         f"input shape: got {model.input_shape}")
-    dense = [layer for layer in model.layers if type(layer).__name__ == "Dense"]
-    nnkit.grading.expect([d.units for d in dense] == [*hidden, n_classes],
-                         "widths of the Dense layers")
-    acts = [d.get_config()["activation"] for d in dense]
-    nnkit.grading.expect(acts == ["relu"] * len(hidden) + ["softmax"], f"activations: got {acts}")
-    for d in dense:
-        reg = d.kernel_regularizer
-        if l2 > 0:
-            strength = reg.get_config().get("l2", -1) if reg is not None else -1
-            nnkit.grading.expect(abs(strength - l2) < 1e-6 * l2,
-                                 "every Dense layer needs an L2 kernel regulariser of strength l2")
-        else:
-            nnkit.grading.expect(reg is None, "l2=0: no regulariser")
-        nnkit.grading.expect(d.bias_regularizer is None, "regularise the kernels only")
-    for layer in model.layers:
-        if type(layer).__name__ == "Dropout":
-            nnkit.grading.expect(abs(layer.rate - dropout) < 1e-9,
-                                 f"dropout rate: got {layer.rate}")
-    cfg = model.get_compile_config()
-    nnkit.grading.expect(cfg["optimizer"]["class_name"] == "Adam", "optimizer: Adam")
-    nnkit.grading.expect(abs(cfg["optimizer"]["config"]["learning_rate"] - lr) < 1e-6 * lr,
-                         f"learning rate {lr}: got {cfg['optimizer']['config']['learning_rate']}")
-    nnkit.grading.expect(cfg["loss"] in ("sparse_categorical_crossentropy",
-                                         keras.losses.sparse_categorical_crossentropy),
-                         "loss: sparse categorical cross-entropy")
-    nnkit.grading.expect("accuracy" in list(cfg["metrics"] or []), "metrics: accuracy")
+def _described(n_features, n_classes, hidden, dropout, l2, learning_rate):
+    m = build_model(n_features, n_classes, hidden=tuple(hidden), dropout=dropout, l2=l2,
+                    learning_rate=learning_rate)
+    dense = [layer for layer in m.layers if type(layer).__name__ == "Dense"]
+    return {"kinds": [type(layer).__name__ for layer in m.layers], "input_shape": m.input_shape,
+            "params": m.count_params(), "units": [d.units for d in dense],
+            "activations": [d.get_config()["activation"] for d in dense],
+            "kernel_regularizers": [None if d.kernel_regularizer is None
+                                    else d.kernel_regularizer.get_config() for d in dense],
+            "bias_regularizers": [None if d.bias_regularizer is None
+                                  else type(d.bias_regularizer).__name__ for d in dense],
+            "dropout_rates": [layer.rate for layer in m.layers if type(layer).__name__ == "Dropout"],
+            "optimizer": None if getattr(m, "optimizer", None) is None else type(m.optimizer).__name__,
+            "compile": m.get_compile_config()}
 
 
-_check_model(build_model(7, 4, hidden=(12, 5), dropout=0.25, l2=3e-4, learning_rate=0.03),
-             7, 4, (12, 5), 0.25, 3e-4, 0.03)
-_check_model(build_model(3, 2, hidden=(6,), dropout=0.0, l2=0.0, learning_rate=1e-4),
-             3, 2, (6,), 0.0, 0.0, 1e-4)
-_p = keras.ops.convert_to_numpy(build_model(5, 3, hidden=(4,), dropout=0.2, l2=0.0)(np.ones((2, 5), np.float32)))
-nnkit.grading.expect_close(_p.sum(axis=1), np.ones(2), "the outputs are class probabilities",
-                           rtol=1e-5)
+_p = _c["probabilities"]
+_m = build_model(_p["n_features"], _p["n_classes"], hidden=(4,), dropout=0.2, l2=0.0)
+nnkit.evidence.report("lab6", "test_build_model", models=[_described(**_cfg) for _cfg in _c["models"]],
+                      probabilities=keras.ops.convert_to_numpy(_m(_p["x"])))
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -521,26 +464,19 @@ for _r, _h in histories.items():
     expect(len(_h["val_loss"]) == SEARCH_EPOCHS,
            f"rate {_r}: expected {SEARCH_EPOCHS} validation losses, got {len(_h['val_loss'])}")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_rng = np.random.default_rng(64)
-_x = _rng.normal(size=(96, 5)).astype(np.float32)
-_y = np.where(_x[:, 0] > 0, 2, 0) + (_x[:, 1] > 1.0)  # classes 0, 1, 2 and 3: 1 and 3 are rare
-_y[_y == 1] = 0  # class 1 absent: still 4 outputs (n_classes from the largest label)
-_xv, _yv = _x[:32] + 0.1, _y[:32]
-_kw = dict(hidden=(8,), dropout=0.0, l2=0.0)
-_h = lr_search([0.003, 0.1], _x, _y, _xv, _yv, epochs=2, batch_size=32, seed=11, **_kw)
-nnkit.grading.expect(sorted(_h) == [0.003, 0.1], f"keys: expected [0.003, 0.1], got {list(_h)}")
-keras.utils.set_random_seed(11)
-_ref = build_model(5, 4, learning_rate=0.1, **_kw).fit(_x, _y, validation_data=(_xv, _yv), epochs=2,
-                                                        batch_size=32, verbose=0).history
-nnkit.grading.expect_close(_h[0.1]["loss"], _ref["loss"],
-                           "training loss of the second rate (seeded again, its own learning rate)",
-                           rtol=1e-4, atol=1e-5)
-nnkit.grading.expect_close(_h[0.1]["val_loss"], _ref["val_loss"],
-                           "validation loss of the second rate", rtol=1e-4, atol=1e-5)
-nnkit.grading.expect(float(np.max(np.abs(np.subtract(_h[0.003]["loss"], _ref["loss"])))) > 1e-6,
-                     "each rate must train with its own learning rate")
+_c = nnkit.evidence.challenge("lab6", "test_lr_search")
+_kw = dict(hidden=tuple(_c["hidden"]), dropout=0.0, l2=0.0)
+_h = lr_search(_c["rates"], _c["x"], _c["y"], _c["x_val"], _c["y_val"], epochs=_c["epochs"],
+               batch_size=_c["batch_size"], seed=_c["seed"], **_kw)
+keras.utils.set_random_seed(_c["seed"])  # the model each rate starts from
+_m = build_model(_c["x"].shape[1], _c["n_outputs"], learning_rate=_c["rates"][0], **_kw)
+nnkit.evidence.report("lab6", "test_lr_search", rates=list(_h),
+                      losses=[_h[_r]["loss"] for _r in _h], val_losses=[_h[_r]["val_loss"] for _r in _h],
+                      start=_m.get_weights(), layers=[type(_l).__name__ for _l in _m.layers],
+                      activations=[_l.get_config().get("activation") for _l in _m.layers],
+                      notebook=[[_r, _v.get("loss"), _v.get("val_loss")] for _r, _v in histories.items()])
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_best_lr", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -550,26 +486,13 @@ expect(best_learning_rate(fake) == 0.01,
        f"expected 0.01 (validation loss 1.1), got {best_learning_rate(fake)}")
 expect(best_lr in RATES, f"best_lr should be one of {RATES}, got {best_lr}")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
 
-_fake = {
-    0.3: {"loss": [0.5, 0.1, 0.01], "val_loss": [1.0, 2.0, 3.0]},      # best training loss
-    0.03: {"loss": [1.0, 0.9, 0.8], "val_loss": [0.9, 0.6, 0.95]},      # best at its best epoch
-    0.003: {"loss": [1.2, 1.1, 1.0], "val_loss": [1.1, 0.9, 0.8]},      # best at the last epoch
-    3.0: {"loss": [1.0, float("nan"), float("nan")], "val_loss": [5.0, float("nan"), float("nan")]},
-}
-nnkit.grading.expect(best_learning_rate(_fake) == 0.03,
-                     "best_learning_rate: pick by the lowest validation loss over the epochs")
-_fake2 = {1e-4: {"loss": [1.0], "val_loss": [0.7]},
-          1.0: {"loss": [float("nan")], "val_loss": [float("nan")]},
-          1e-2: {"loss": [0.5], "val_loss": [0.71]}}
-nnkit.grading.expect(best_learning_rate(_fake2) == 1e-4, "a diverged (nan) run must not win")
-_fake3 = {1.0: {"loss": [float("nan")] * 2, "val_loss": [float("nan"), float("inf")]},
-          0.1: {"loss": [1.0, 0.5], "val_loss": [0.9, 0.8]}}
-nnkit.grading.expect(best_learning_rate(_fake3) == 0.1, "a diverged (nan, inf) run must not win, even first")
-_h = {r: histories[r] for r in RATES}
-_score = {r: min(v for v in _h[r]["val_loss"] if np.isfinite(v)) for r in RATES}
-nnkit.grading.expect(best_lr == min(_score, key=_score.get), "best_lr must come from your search")
+_c = nnkit.evidence.challenge("lab6", "test_best_lr")
+_picks = [best_learning_rate({_r: {"loss": _l, "val_loss": _v} for _r, _l, _v in _fake})
+          for _fake in _c["fakes"]]
+nnkit.evidence.report("lab6", "test_best_lr", picks=_picks, best_lr=best_lr,
+                      notebook=[[_r, _v.get("loss"), _v.get("val_loss")] for _r, _v in histories.items()])
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -623,34 +546,27 @@ expect(0.0 <= test_accuracy <= 1.0, f"test_accuracy is a fraction, got {test_acc
 expect(test_accuracy > 0.45,
        f"test accuracy {test_accuracy:.3f}: expected above 0.45 (chance is 0.10)")
 ### BEGIN HIDDEN TESTS
-import nnkit.grading
+import nnkit.evidence
+from coursedata import instruments as _instruments
 
-_, _yt = instruments.load("test")
-nnkit.grading.expect_shape(Z_test, (len(_yt), Z_train.shape[1]), "standardised test features")
+_c = nnkit.evidence.challenge("lab6", "test_accuracy")
+_wt, _ = _instruments.load("train")
+_first = 100 * _c["chunk"]  # one chunk of features_of, as X_train was computed
+_chunk = features_of(_wt[_first:_first + 100])
 _pred = np.argmax(final_model.predict(np.asarray(Z_test, dtype=np.float32), verbose=0), axis=1)
-_acc = float(np.mean(_pred == _yt))
-nnkit.grading.expect(abs(_acc - test_accuracy) < 1e-6,
-                     "test_accuracy must be the final model's accuracy on the test notes")
-nnkit.grading.expect(_acc > 0.45,
-                     f"the final model's test accuracy is {_acc:.3f}, expected above 0.45")
-nnkit.grading.expect(isinstance(test_accuracy, float), "test_accuracy is a float")
-nnkit.grading.expect_equal(np.asarray(y_pred), _pred, "y_pred: the final model's most probable classes")
-# the features and the model are the ones this notebook built: its MFCCs, standardised with the
-# training statistics, and build_model's network trained with the chosen rate
-_wt, _ = instruments.load("train")
-nnkit.grading.expect_close(X_train[:100], features_of(_wt[:100]),
-                           "X_train: the features of the training notes", rtol=1e-5, atol=1e-5)
-_mu, _sd = np.asarray(X_train, float).mean(axis=0), np.asarray(X_train, float).std(axis=0)
-nnkit.grading.expect_close(Z_test, (np.asarray(X_test, float) - _mu) / np.where(_sd > 0, _sd, 1.0),
-                           "Z_test: the test features standardised with the training statistics",
-                           rtol=1e-4, atol=1e-4)
-_kinds = [type(_l).__name__ for _l in final_model.layers]
-_want = ["Dense", "Dropout"] * len(MODEL_KWARGS["hidden"]) + ["Dense"]
-nnkit.grading.expect(isinstance(final_model, keras.Sequential) and _kinds == _want,
-                     "final_model: the network of build_model with MODEL_KWARGS")
-nnkit.grading.expect_close(float(np.asarray(final_model.optimizer.learning_rate)), best_lr,
-                           "final_model's learning rate: the best one found", rtol=1e-6)
-nnkit.grading.expect_equal(len(final_history.history["loss"]), 30, "final_model trained for 30 epochs")
+nnkit.evidence.report("lab6", "test_accuracy", pred=_pred, y_pred=np.asarray(y_pred),
+                      test_accuracy=test_accuracy, accuracy_type=type(test_accuracy).__name__,
+                      Z_test_shape=np.shape(Z_test), Z_train_shape=np.shape(Z_train),
+                      X_train_rows=np.asarray(X_train)[_first + _c["chunk_rows"]],
+                      features_rows=_chunk[_c["chunk_rows"]],
+                      X_train_mean=np.asarray(X_train, dtype=float).mean(axis=0),
+                      X_train_std=np.asarray(X_train, dtype=float).std(axis=0),
+                      X_test_rows=np.asarray(X_test)[_c["test_rows"]],
+                      Z_test_rows=np.asarray(Z_test)[_c["test_rows"]],
+                      model_type=type(final_model).__name__,
+                      layers=[type(_l).__name__ for _l in final_model.layers],
+                      learning_rate=float(np.asarray(final_model.optimizer.learning_rate)), best_lr=best_lr,
+                      final_loss=final_history.history["loss"])
 ### END HIDDEN TESTS
 
 # %% nbgrader={"grade": true, "grade_id": "test_confusion", "locked": true, "points": 2, "schema_version": 3, "solution": false}
@@ -661,23 +577,15 @@ expect_equal(np.sum(cm, axis=1), np.bincount(y_test, minlength=N_CLASSES),
 expect(int(np.trace(cm)) == int(round(test_accuracy * len(y_test))),
        "the diagonal should count the correct predictions")
 ### BEGIN HIDDEN TESTS
+import nnkit.evidence
 import nnkit.grading
 
-_rng = np.random.default_rng(65)
-_t = _rng.integers(0, 5, size=40)
-_t[_t == 3] = 4  # class 3 never occurs as a true class
-_p = _rng.integers(0, 6, size=40)
-_p[:3] = [0, 1, 2]
-nnkit.grading.expect_equal(confusion_matrix(_t, _p, 6),
-                           sk_confusion_matrix(_t, _p, labels=range(6)),
-                           "confusion matrix (rows = true class), with an absent class")
-nnkit.grading.expect_equal(confusion_matrix(np.array([2]), np.array([0]), 3),
-                           np.array([[0, 0, 0], [0, 0, 0], [1, 0, 0]]),
-                           "confusion matrix of one example")
-nnkit.grading.expect_dtype(confusion_matrix(_t, _p, 6), "int", "confusion matrix")
-nnkit.grading.expect_equal(cm, sk_confusion_matrix(y_test, y_pred, labels=range(N_CLASSES)),
-                           "cm: the confusion matrix of the final model's test predictions")
-nnkit.grading.expect_own_code(confusion_matrix, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax"), "confusion_matrix")
+_c = nnkit.evidence.challenge("lab6", "test_confusion")
+nnkit.evidence.report("lab6", "test_confusion", cm=cm, y_pred=np.asarray(y_pred),
+                      test_accuracy=test_accuracy,
+                      random=confusion_matrix(_c["y_true"], _c["y_pred"], _c["n"]),
+                      one=confusion_matrix(*_c["one"]),
+                      uses=nnkit.grading.library_uses(confusion_matrix, ("sklearn", "scipy", "pandas", "keras", "tensorflow", "torch", "jax")))
 ### END HIDDEN TESTS
 
 # %% [markdown]
