@@ -12,6 +12,7 @@ import argparse
 import math
 import os
 import sys
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -97,6 +98,8 @@ def cmd_collect(course: Course, args: argparse.Namespace) -> int:
         print("note: a Canvas zip carries no hand-in times (every entry has the download's); "
               "lateness comes from Canvas's own _LATE mark, not from --deadline")
     table = write_identities(course, args.lab, identities(entries, deadline))
+    counts = Counter(e.status.split(" (")[0] for e in entries)
+    print("\nby status: " + ", ".join(f"{status} {n}" for status, n in counts.most_common()))
     kept = sum(e.status in KEPT for e in entries)
     if not kept:
         print(f"\nno notebook collected from {args.source}")

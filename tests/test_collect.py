@@ -191,6 +191,7 @@ def test_collect_records_identities_and_takes_a_deadline_with_a_time_zone(tmp_pa
                  "--deadline", "2026-02-28T12:00+00:00"]) == 0
     out = capsys.readouterr().out
     assert "2 notebook(s)" in out and "no hand-in times" in out
+    assert "by status: ok 1, late 1" in out
     table = (work / "identities" / "lab1.csv").read_text(encoding="utf-8").splitlines()
     doe = next(row for row in table if row.startswith("doejane,"))
     roe = next(row for row in table if row.startswith("roebob,"))
