@@ -122,6 +122,15 @@ def test_evidence_that_is_missing_or_malformed_gives_zero_with_a_reason(outputs,
     assert cell.outputs[-1].output_type == "error" and why in cell.outputs[-1].evalue
 
 
+def test_a_stopped_cell_keeps_the_name_the_grader_reads_its_reason_from():
+    cell = _test_cell(new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[]))
+    assert "time limit (30 CPU seconds)" in judging.judge_cell(cell, _judge(), 7, 30.0)
+    assert cell.outputs[-1].ename == "KeyboardInterrupt"  # warm's needs_look reason reads it
+    cell = _test_cell(new_output("error", ename="ValueError", evalue="bad", traceback=[]))
+    judging.judge_cell(cell, _judge(), 7)
+    assert cell.outputs[-1].ename == judging.FAILED
+
+
 def test_a_check_that_meets_evidence_it_did_not_expect_gives_a_reason_not_a_crash():
     judge = Judge()
     judge.check("t")(lambda c, ev: ev["y"]["key"] + 1)

@@ -21,6 +21,9 @@ from nnkit.evidence import MARK
 _KEY = "autograder_challenges"
 #: The ``ename`` of a failing verdict (nbgrader scores any error output 0).
 FAILED = "TestFailed"
+#: Kernel errors that mean a cell was stopped, not that the student's code failed: a verdict
+#: on such a cell keeps the name, so the grader's reasons (a timeout, a dead kernel) still show.
+STOPPED = frozenset({"KeyboardInterrupt", "CellTimeoutError", "DeadKernelError"})
 
 
 def plant(nb: NotebookNode, judge: Judge, seed: int) -> None:
@@ -69,6 +72,8 @@ def judge_cell(cell: NotebookNode, judge: Judge, seed: int, budget: float = 0.0)
     printed = "".join(str(o.get("text", "")) for o in outputs
                       if o.get("output_type") == "stream" and o.get("name") == "stdout")
     lines, kept = _evidence(printed, test)
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    stopped = not lines and errors and errors[-1].get("ename") in STOPPED
     if not lines:
         reason = _stopped(outputs, budget)
     elif len(lines) > 1:
@@ -77,8 +82,9 @@ def judge_cell(cell: NotebookNode, judge: Judge, seed: int, budget: float = 0.0)
         reason = judge.verdict(test, judge.challenges(seed).get(test, {}), lines[0].strip())
     cell.outputs = [new_output("stream", name="stdout", text=kept)] if kept else []
     if reason is not None:
-        cell.outputs.append(new_output("error", ename=FAILED, evalue=reason,
-                                       traceback=[f"{FAILED}: {reason}"]))
+        ename = str(errors[-1]["ename"]) if stopped else FAILED
+        cell.outputs.append(new_output("error", ename=ename, evalue=reason,
+                                       traceback=[f"{ename}: {reason}"]))
     return reason
 
 

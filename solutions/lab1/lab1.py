@@ -432,7 +432,7 @@ _first = {"w": np.array(_a.w_, dtype=float), "b": _a.b_}
 _a.partial_fit(_X[3:4], _y[3:4])
 _second = {"w": _a.w_, "has_rng": hasattr(_a, "rng_")}
 _f = AdalineSGD(eta=0.03, n_iter=2, random_state=_s2).fit(_X, _y)
-_fitted = {"losses": list(_f.losses_)}
+_fitted = {"w": np.array(_f.w_, dtype=float), "b": float(_f.b_), "losses": list(_f.losses_)}
 _returned = _f.partial_fit(_X[5:], _y[5:])
 _after = {"w": _f.w_, "b": _f.b_, "losses": _f.losses_}
 _o = AdalineSGD(eta=0.05, random_state=_s3).partial_fit(_c["X"][2], _c["y"][2])
